@@ -1,0 +1,15 @@
+//! odoo-spine's domain core: identifiers, money, failure classification, and (as the
+//! issues land) contracts, the idempotency state machine, the ledger and the flow logic.
+//!
+//! This crate has no AWS and no Lambda dependency. What it needs from the world it asks
+//! for through narrow traits ("ports") that adapters implement.
+
+pub mod disposition;
+pub mod ids;
+pub mod money;
+
+pub use disposition::{Classify, Disposition};
+pub use ids::{
+    BusinessKey, CorrelationId, EventKey, ExternalId, Flow, IdError, Sku, SourceEventId, SourceName,
+};
+pub use money::{Currency, Money, MoneyError};

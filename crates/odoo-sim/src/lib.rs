@@ -1,0 +1,1 @@
+//! Odoo simulator library.
