@@ -54,24 +54,46 @@ impl Db {
         let registry = models::registry(&cfg);
         let mut store = Store::default();
         models::seed(&mut store, &cfg);
-        Self { registry, store: Mutex::new(store), cfg }
+        Self {
+            registry,
+            store: Mutex::new(store),
+            cfg,
+        }
     }
 
     /// Runs one call as one transaction.
     pub fn execute(&self, call: Call, protocol: Protocol) -> OdooResult<Outcome> {
         let sig = self.resolve(&call, protocol)?;
-        let Call { model, method, mut ids, mut positional, kwargs, context } = call;
+        let Call {
+            model,
+            method,
+            mut ids,
+            mut positional,
+            kwargs,
+            context,
+        } = call;
         if protocol == Protocol::JsonRpc && sig.on_records {
             // execute_kw passes the record ids as the first positional argument.
             if positional.is_empty() {
-                return Err(OdooError::Type(format!("{method}() missing 1 required positional argument: 'self'")));
+                return Err(OdooError::Type(format!(
+                    "{method}() missing 1 required positional argument: 'self'"
+                )));
             }
             ids = ids_arg(&positional.remove(0));
         }
         let args: Args = methods::bind(&sig, ids, positional, kwargs)?;
-        let mut guard = self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut snapshot = guard.clone();
-        let mut env = Env { store: &mut snapshot, registry: &self.registry, ctx: context, cfg: &self.cfg, rollback: false };
+        let mut env = Env {
+            store: &mut snapshot,
+            registry: &self.registry,
+            ctx: context,
+            cfg: &self.cfg,
+            rollback: false,
+        };
         let value = if GENERIC.iter().any(|g| g.name == method) {
             methods::call_generic(&mut env, &model, &method, &args)?
         } else {
@@ -83,7 +105,10 @@ impl Db {
         }
         let is_write = matches!(method.as_str(), "create" | "write" | "unlink" | "load")
             || models::business_methods(&model).iter().any(|s| s.name == method);
-        Ok(Outcome { value, committed_write: commit && is_write })
+        Ok(Outcome {
+            value,
+            committed_write: commit && is_write,
+        })
     }
 
     /// Finds the method, raising what Odoo raises for an unknown model, a model without
@@ -101,11 +126,19 @@ impl Db {
                 "Private methods (such as '{model}.{method}') cannot be called remotely."
             )));
         }
-        let sig = GENERIC.iter().chain(models::business_methods(model)).find(|s| s.name == method).copied();
+        let sig = GENERIC
+            .iter()
+            .chain(models::business_methods(model))
+            .find(|s| s.name == method)
+            .copied();
         let Some(sig) = sig else {
             return Err(match protocol {
-                Protocol::JsonRpc => OdooError::Attribute(format!("The method '{model}.{method}' does not exist")),
-                Protocol::Json2 => OdooError::NotFound(format!("the model '{model}' has no method '{method}'")),
+                Protocol::JsonRpc => {
+                    OdooError::Attribute(format!("The method '{model}.{method}' does not exist"))
+                }
+                Protocol::Json2 => {
+                    OdooError::NotFound(format!("the model '{model}' has no method '{method}'"))
+                }
             });
         };
         if NO_ACCESS.contains(&model) {

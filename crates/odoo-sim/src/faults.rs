@@ -34,7 +34,12 @@ impl FaultState {
     pub fn new(faults: Faults) -> Self {
         let rng = fastrand::Rng::with_seed(faults.seed);
         let tokens = faults.max_calls_per_sec.map_or(0.0, f64::from);
-        Self { faults, rng, tokens, refilled: Instant::now() }
+        Self {
+            faults,
+            rng,
+            tokens,
+            refilled: Instant::now(),
+        }
     }
 
     /// The settings in force.
@@ -61,7 +66,10 @@ impl FaultState {
             return Gate::TooMany;
         }
         let hang = (draws[2] < self.faults.rate_timeout).then_some(self.faults.hang_for);
-        Gate::Serve { drop_after_commit: draws[3] < self.faults.rate_drop_after_commit, hang }
+        Gate::Serve {
+            drop_after_commit: draws[3] < self.faults.rate_drop_after_commit,
+            hang,
+        }
     }
 
     /// Continuous-refill token bucket holding at most one second of calls.
@@ -89,7 +97,12 @@ mod tests {
 
     #[test]
     fn same_seed_gives_same_fates() {
-        let faults = Faults { rate_503: 0.3, rate_429: 0.3, seed: 7, ..Faults::default() };
+        let faults = Faults {
+            rate_503: 0.3,
+            rate_429: 0.3,
+            seed: 7,
+            ..Faults::default()
+        };
         let mut a = FaultState::new(faults.clone());
         let mut b = FaultState::new(faults);
         let fa: Vec<Gate> = (0..50).map(|_| a.decide()).collect();
@@ -101,8 +114,13 @@ mod tests {
 
     #[test]
     fn bucket_refuses_beyond_capacity() {
-        let mut s = FaultState::new(Faults { max_calls_per_sec: Some(3), ..Faults::default() });
-        let served = (0..10).filter(|_| matches!(s.decide(), Gate::Serve { .. })).count();
+        let mut s = FaultState::new(Faults {
+            max_calls_per_sec: Some(3),
+            ..Faults::default()
+        });
+        let served = (0..10)
+            .filter(|_| matches!(s.decide(), Gate::Serve { .. }))
+            .count();
         // A few refills may happen while looping, never a whole second's worth.
         assert!((3..=4).contains(&served), "served {served}");
     }
@@ -111,7 +129,13 @@ mod tests {
     fn no_faults_always_serves() {
         let mut s = FaultState::new(Faults::default());
         for _ in 0..100 {
-            assert_eq!(s.decide(), Gate::Serve { drop_after_commit: false, hang: None });
+            assert_eq!(
+                s.decide(),
+                Gate::Serve {
+                    drop_after_commit: false,
+                    hang: None
+                }
+            );
         }
     }
 }

@@ -21,7 +21,12 @@ struct Args {
     #[arg(long, default_value = "admin")]
     login: String,
     /// API key accepted as password and bearer.
-    #[arg(long, env = "ODOO_SIM_API_KEY", default_value = "sim-api-key", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ODOO_SIM_API_KEY",
+        default_value = "sim-api-key",
+        hide_env_values = true
+    )]
     api_key: String,
     /// Server version; below 19 there is no JSON-2.
     #[arg(long, default_value = "19.0")]
@@ -60,7 +65,9 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let a = Args::parse();
     let faults = Faults {
         latency: Duration::from_millis(a.latency_ms),
@@ -81,7 +88,9 @@ async fn main() -> anyhow::Result<()> {
         stock_delivery: !a.no_stock_delivery,
         faults,
     };
-    let sim = SimHandle::start_on(config, a.bind).await.with_context(|| format!("binding {}", a.bind))?;
+    let sim = SimHandle::start_on(config, a.bind)
+        .await
+        .with_context(|| format!("binding {}", a.bind))?;
     // The one line scripts wait for; stdout is the interface here, not logging.
     println!("odoo-sim listening on {}", sim.url());
     wait_for_signal().await?;

@@ -5,13 +5,13 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinSet;
@@ -78,7 +78,12 @@ impl SimHandle {
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared.clone(), stopped));
-        Ok(SimHandle { shared, addr, stop: Some(stop), task: Some(task) })
+        Ok(SimHandle {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -174,15 +179,27 @@ async fn handle(shared: Arc<Shared>, kill: Arc<Notify>, req: Request<Incoming>) 
     let drop_after_commit = match gate {
         Gate::Unavailable => {
             bump(&shared, |s| s.injected_503 += 1);
-            return html_response(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", "The server is temporarily unable to service your request.");
+            return html_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "The server is temporarily unable to service your request.",
+            );
         }
         Gate::TooMany => {
             bump(&shared, |s| s.injected_429 += 1);
-            let mut resp = html_response(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", "This user has exceeded an allotted request count. Try again later.");
-            resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            let mut resp = html_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "This user has exceeded an allotted request count. Try again later.",
+            );
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return resp;
         }
-        Gate::Serve { drop_after_commit, hang } => {
+        Gate::Serve {
+            drop_after_commit,
+            hang,
+        } => {
             if let Some(hang) = hang {
                 bump(&shared, |s| s.injected_timeouts += 1);
                 tokio::time::sleep(hang).await;
@@ -216,8 +233,13 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> (Response<Body>, bool
         let (value, wrote) = jsonrpc::handle(shared, &body);
         return (crate::protocol::json_response(200, &value), wrote);
     }
-    let Some(rest) = path.strip_prefix("/json/2/") else { return (not_found(), false) };
-    let Some((model, method)) = rest.split_once('/').filter(|(m, f)| !m.is_empty() && !f.is_empty() && !f.contains('/')) else {
+    let Some(rest) = path.strip_prefix("/json/2/") else {
+        return (not_found(), false);
+    };
+    let Some((model, method)) = rest
+        .split_once('/')
+        .filter(|(m, f)| !m.is_empty() && !f.is_empty() && !f.contains('/'))
+    else {
         return (not_found(), false);
     };
     if shared.config.major_version() < 19 {

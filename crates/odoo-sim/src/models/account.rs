@@ -14,10 +14,14 @@ pub fn action_post(env: &mut Env, ids: &[i64]) -> OdooResult<Value> {
     for &id in ids {
         if env.text(MOVE, id, "state") == "posted" {
             let name = env.display_name(MOVE, id);
-            return Err(OdooError::User(format!("The entry {name} (id {id}) is already posted.")));
+            return Err(OdooError::User(format!(
+                "The entry {name} (id {id}) is already posted."
+            )));
         }
         if env.children("account.move.line", "move_id", id).is_empty() {
-            return Err(OdooError::User("You need to add a line before posting.".to_owned()));
+            return Err(OdooError::User(
+                "You need to add a line before posting.".to_owned(),
+            ));
         }
         let today = chrono::Utc::now().date_naive();
         let date = match env.get(MOVE, id, "invoice_date") {
@@ -26,7 +30,11 @@ pub fn action_post(env: &mut Env, ids: &[i64]) -> OdooResult<Value> {
         };
         let year = date.get(..4).unwrap_or("2026").to_owned();
         if env.text(MOVE, id, "name") == "/" {
-            let prefix = if env.text(MOVE, id, "move_type") == "out_refund" { "RINV" } else { "INV" };
+            let prefix = if env.text(MOVE, id, "move_type") == "out_refund" {
+                "RINV"
+            } else {
+                "INV"
+            };
             let n = env.store.next_sequence(&format!("{prefix}/{year}"));
             env.set(MOVE, id, "name", json!(format!("{prefix}/{year}/{n:05}")))?;
         }

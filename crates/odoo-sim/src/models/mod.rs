@@ -18,10 +18,18 @@ use crate::orm::store::Record;
 pub use registry::{registry, seed};
 
 const fn action(name: &'static str) -> Signature {
-    Signature { name, on_records: true, params: &[] }
+    Signature {
+        name,
+        on_records: true,
+        params: &[],
+    }
 }
 
-const SALE_ORDER: &[Signature] = &[action("action_confirm"), action("action_cancel"), action("action_draft")];
+const SALE_ORDER: &[Signature] = &[
+    action("action_confirm"),
+    action("action_cancel"),
+    action("action_draft"),
+];
 const ACCOUNT_MOVE: &[Signature] = &[action("action_post"), action("button_draft")];
 const ADVANCE_INV: &[Signature] = &[action("create_invoices")];
 const PAY_REGISTER: &[Signature] = &[action("action_create_payments")];
@@ -57,7 +65,9 @@ pub fn call_business(env: &mut Env, model: &str, method: &str, args: &Args) -> O
         ("account.move.reversal", _) => wizards::refund_moves(env, ids),
         ("stock.picking", _) => stock::button_validate(env, ids),
         ("stock.quant", _) => stock::apply_inventory(env, ids),
-        _ => Err(OdooError::Attribute(format!("The method '{model}.{method}' does not exist"))),
+        _ => Err(OdooError::Attribute(format!(
+            "The method '{model}.{method}' does not exist"
+        ))),
     }
 }
 
@@ -65,7 +75,11 @@ pub fn call_business(env: &mut Env, model: &str, method: &str, args: &Args) -> O
 pub fn defaults(env: &Env, model: &str) -> Record {
     let mut rec = Map::new();
     if let Ok(m) = env.model(model) {
-        for f in m.fields.iter().filter(|f| !f.computed && !matches!(f.kind, Kind::One2many(..))) {
+        for f in m
+            .fields
+            .iter()
+            .filter(|f| !f.computed && !matches!(f.kind, Kind::One2many(..)))
+        {
             rec.insert(f.name.to_owned(), empty_value(f.kind));
         }
         if m.has_active() {
@@ -94,7 +108,11 @@ pub fn defaults(env: &Env, model: &str) -> Record {
 
 /// The company currency's id (USD in the demo data).
 pub fn company_currency(env: &Env) -> Value {
-    env.store.rows("res.company").next().and_then(|(_, r)| r.get("currency_id").cloned()).unwrap_or(json!(false))
+    env.store
+        .rows("res.company")
+        .next()
+        .and_then(|(_, r)| r.get("currency_id").cloned())
+        .unwrap_or(json!(false))
 }
 
 /// Checks and completes a record before it is stored.
@@ -139,7 +157,12 @@ pub fn after_change(env: &mut Env, model: &str, id: i64) -> OdooResult<()> {
         "sale.order.line" => {
             if env.exists(model, id) {
                 let sub = env.num(model, id, "product_uom_qty") * env.num(model, id, "price_unit");
-                env.set(model, id, "price_subtotal", json!(crate::orm::read_group::round2(sub)))?;
+                env.set(
+                    model,
+                    id,
+                    "price_subtotal",
+                    json!(crate::orm::read_group::round2(sub)),
+                )?;
             }
             for (pm, pid) in parents(env, model, id) {
                 after_change(env, pm, pid)?;
@@ -159,11 +182,15 @@ pub fn compute(env: &Env, model: &str, id: i64, field: &str) -> Value {
 }
 
 fn check_partner_recursion(env: &Env, ids: &[i64], vals: &Map<String, Value>) -> OdooResult<()> {
-    let Some(mut parent) = vals.get("parent_id").and_then(Value::as_i64) else { return Ok(()) };
+    let Some(mut parent) = vals.get("parent_id").and_then(Value::as_i64) else {
+        return Ok(());
+    };
     let mut hops = 0;
     loop {
         if ids.contains(&parent) {
-            return Err(OdooError::Validation("You cannot create recursive Partner hierarchies.".to_owned()));
+            return Err(OdooError::Validation(
+                "You cannot create recursive Partner hierarchies.".to_owned(),
+            ));
         }
         match env.m2o("res.partner", parent, "parent_id") {
             Some(next) if hops < 10_000 => {

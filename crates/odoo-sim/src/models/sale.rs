@@ -48,12 +48,15 @@ fn is_confirmed(env: &Env, order: Option<i64>) -> bool {
 
 /// The product of a confirmed order's line cannot change.
 pub fn check_line_write(env: &Env, ids: &[i64], vals: &Map<String, Value>) -> OdooResult<()> {
-    let Some(product) = vals.get("product_id") else { return Ok(()) };
+    let Some(product) = vals.get("product_id") else {
+        return Ok(());
+    };
     for &id in ids {
         let confirmed = is_confirmed(env, env.m2o(LINE, id, "order_id"));
         if confirmed && env.m2o(LINE, id, "product_id") != product.as_i64() {
             return Err(OdooError::User(
-                "You cannot change the product of a line of a confirmed order: add a new line instead.".to_owned(),
+                "You cannot change the product of a line of a confirmed order: add a new line instead."
+                    .to_owned(),
             ));
         }
     }
@@ -65,7 +68,8 @@ pub fn check_unlink(env: &Env, model: &str, ids: &[i64]) -> OdooResult<()> {
     for &id in ids {
         if model == ORDER && env.text(ORDER, id, "state") == "sale" {
             return Err(OdooError::User(
-                "You can not delete a sent quotation or a confirmed sales order. You must first cancel it.".to_owned(),
+                "You can not delete a sent quotation or a confirmed sales order. You must first cancel it."
+                    .to_owned(),
             ));
         }
         if model == LINE && is_confirmed(env, env.m2o(LINE, id, "order_id")) {
@@ -107,7 +111,12 @@ pub fn action_confirm(env: &mut Env, ids: &[i64]) -> OdooResult<Value> {
         }
         let has_lines = !env.children(LINE, "order_id", id).is_empty();
         env.set(ORDER, id, "state", json!("sale"))?;
-        env.set(ORDER, id, "invoice_status", json!(if has_lines { "to invoice" } else { "no" }))?;
+        env.set(
+            ORDER,
+            id,
+            "invoice_status",
+            json!(if has_lines { "to invoice" } else { "no" }),
+        )?;
         super::stock::create_delivery(env, id)?;
     }
     Ok(json!(true))
@@ -121,7 +130,12 @@ pub fn set_state(env: &mut Env, ids: &[i64], state: &str) -> OdooResult<Value> {
         if state == "cancel" {
             env.set(ORDER, id, "invoice_status", json!("no"))?;
             let pickings = env.get(ORDER, id, "picking_ids");
-            for p in pickings.as_array().into_iter().flatten().filter_map(Value::as_i64) {
+            for p in pickings
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_i64)
+            {
                 if env.text("stock.picking", p, "state") != "done" {
                     env.set("stock.picking", p, "state", json!("cancel"))?;
                 }

@@ -38,7 +38,11 @@ pub fn create_delivery(env: &mut Env, order: i64) -> OdooResult<()> {
         let vals = json!({"picking_id": picking, "product_id": product, "product_uom_qty": qty, "quantity": qty, "state": "assigned"});
         crud::create(env, MOVE, &obj(vals))?;
     }
-    let mut pickings: Vec<Value> = env.get("sale.order", order, "picking_ids").as_array().cloned().unwrap_or_default();
+    let mut pickings: Vec<Value> = env
+        .get("sale.order", order, "picking_ids")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     pickings.push(json!(picking));
     env.set("sale.order", order, "picking_ids", json!(pickings))
 }

@@ -16,19 +16,30 @@ fn obj(v: Value) -> Map<String, Value> {
 }
 
 fn ids_of(v: &Value) -> Vec<i64> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
 }
 
 /// Wizard defaults taken from the context (`active_ids` of the expected `active_model`).
 pub fn defaults(env: &Env, model: &str) -> Value {
-    let active_model = env.ctx.get("active_model").and_then(Value::as_str).unwrap_or_default();
+    let active_model = env
+        .ctx
+        .get("active_model")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let active = env.active_ids();
     match (model, active_model) {
-        ("sale.advance.payment.inv", "sale.order") => json!({"advance_payment_method": "delivered", "sale_order_ids": active}),
+        ("sale.advance.payment.inv", "sale.order") => {
+            json!({"advance_payment_method": "delivered", "sale_order_ids": active})
+        }
         ("sale.advance.payment.inv", _) => json!({"advance_payment_method": "delivered"}),
         ("account.payment.register", "account.move") => {
             let residual: f64 = active.iter().map(|i| env.num(MOVE, *i, "amount_residual")).sum();
-            let bank = env.store.rows("account.journal").find(|(_, r)| r.get("type") == Some(&json!("bank")));
+            let bank = env
+                .store
+                .rows("account.journal")
+                .find(|(_, r)| r.get("type") == Some(&json!("bank")));
             json!({"move_ids": active, "amount": round2(residual), "journal_id": bank.map(|(id, _)| id),
                    "payment_date": chrono::Utc::now().format("%Y-%m-%d").to_string()})
         }
@@ -41,7 +52,9 @@ pub fn defaults(env: &Env, model: &str) -> Value {
 pub fn check_register(env: &Env, rec: &Record) -> OdooResult<()> {
     let moves = ids_of(rec.get("move_ids").unwrap_or(&Value::Null));
     if moves.is_empty() || moves.iter().any(|m| env.text(MOVE, *m, "state") != "posted") {
-        return Err(OdooError::User("You can only register payment for posted journal entries.".to_owned()));
+        return Err(OdooError::User(
+            "You can only register payment for posted journal entries.".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -111,12 +124,20 @@ pub fn action_create_payments(env: &mut Env, ids: &[i64]) -> OdooResult<Value> {
             left -= paid;
             let rest = round2(residual - paid);
             env.set(MOVE, m, "amount_residual", json!(rest))?;
-            let state = if rest <= 0.0 { "paid" } else if paid > 0.0 { "partial" } else { "not_paid" };
+            let state = if rest <= 0.0 {
+                "paid"
+            } else if paid > 0.0 {
+                "partial"
+            } else {
+                "not_paid"
+            };
             env.set(MOVE, m, "payment_state", json!(state))?;
         }
     }
-    Ok(json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment",
-        "context": {"create": false}, "view_mode": "form", "res_id": payments.first()}))
+    Ok(
+        json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment",
+        "context": {"create": false}, "view_mode": "form", "res_id": payments.first()}),
+    )
 }
 
 /// Creates a draft credit note per posted invoice, pointing back at it.
@@ -145,6 +166,8 @@ pub fn refund_moves(env: &mut Env, ids: &[i64]) -> OdooResult<Value> {
             refunds.push(crud::create(env, MOVE, &obj(vals))?);
         }
     }
-    Ok(json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": MOVE, "view_mode": "form",
-        "res_id": refunds.first(), "context": {"default_move_type": "out_refund"}}))
+    Ok(
+        json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": MOVE, "view_mode": "form",
+        "res_id": refunds.first(), "context": {"default_move_type": "out_refund"}}),
+    )
 }

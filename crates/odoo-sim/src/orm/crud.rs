@@ -79,9 +79,15 @@ pub fn unlink(env: &mut Env, model: &str, ids: &[i64]) -> OdooResult<()> {
     for &id in ids {
         let parents = models::parents(env, model, id);
         for &(co, inv) in &children {
+            // Lines (required inverse) go with their parent; others are only detached.
+            let cascade = env.field(co, inv)?.required;
+            let cokey = env.key(co)?;
             for cid in env.children(co, inv, id) {
-                let cokey = env.key(co)?;
-                env.store.remove(cokey, cid);
+                if cascade {
+                    env.store.remove(cokey, cid);
+                } else {
+                    env.store.set(cokey, cid, inv, Value::Bool(false));
+                }
             }
         }
         env.store.remove(key, id);
@@ -96,13 +102,19 @@ pub fn unlink(env: &mut Env, model: &str, ids: &[i64]) -> OdooResult<()> {
 pub fn read(env: &Env, model: &str, ids: &[i64], fields: &[String]) -> OdooResult<Vec<Value>> {
     let m = env.model(model)?;
     let wanted: Vec<String> = if fields.is_empty() {
-        m.fields.iter().map(|f| f.name.to_owned()).chain(["display_name".to_owned()]).collect()
+        m.fields
+            .iter()
+            .map(|f| f.name.to_owned())
+            .chain(["display_name".to_owned()])
+            .collect()
     } else {
         fields.to_vec()
     };
     for name in &wanted {
         if name != "id" && name != "display_name" && m.field(name).is_none() {
-            return Err(OdooError::Value(format!("Invalid field '{name}' on model '{model}'")));
+            return Err(OdooError::Value(format!(
+                "Invalid field '{name}' on model '{model}'"
+            )));
         }
     }
     let mut out = Vec::new();
@@ -181,8 +193,10 @@ fn apply_x2many(env: &mut Env, model: &str, id: i64, name: &str, value: &Value) 
         let target = parts.get(1).and_then(Value::as_i64).unwrap_or(0);
         let vals = parts.get(2).and_then(Value::as_object);
         let current = env.get(model, id, name);
-        let mut linked: Vec<i64> =
-            current.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
+        let mut linked: Vec<i64> = current
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
         match (code, field.kind) {
             (0, kind) => {
                 let mut vals = vals.cloned().ok_or_else(bad)?;
@@ -193,7 +207,12 @@ fn apply_x2many(env: &mut Env, model: &str, id: i64, name: &str, value: &Value) 
                 let new_id = create(env, comodel, &vals)?;
                 linked.push(new_id);
             }
-            (1, kind) => write(env, kind.comodel().ok_or_else(bad)?, &[target], vals.ok_or_else(bad)?)?,
+            (1, kind) => write(
+                env,
+                kind.comodel().ok_or_else(bad)?,
+                &[target],
+                vals.ok_or_else(bad)?,
+            )?,
             (2, kind) | (3, kind @ Kind::One2many(..)) => {
                 unlink(env, kind.comodel().ok_or_else(bad)?, &[target])?;
                 linked.retain(|x| *x != target);
@@ -219,9 +238,20 @@ fn set_links(env: &mut Env, model: &str, id: i64, name: &str, kind: Kind, ids: &
     env.ensure_exist(comodel, ids)?;
     match kind {
         Kind::One2many(co, inverse) => {
-            let stale: Vec<i64> = env.children(co, inverse, id).into_iter().filter(|c| !ids.contains(c)).collect();
-            if !stale.is_empty() {
-                unlink(env, co, &stale)?;
+            let stale: Vec<i64> = env
+                .children(co, inverse, id)
+                .into_iter()
+                .filter(|c| !ids.contains(c))
+                .collect();
+            if env.field(co, inverse)?.required {
+                if !stale.is_empty() {
+                    unlink(env, co, &stale)?;
+                }
+            } else {
+                let key = env.key(co)?;
+                for cid in stale {
+                    env.store.set(key, cid, inverse, Value::Bool(false));
+                }
             }
             for &cid in ids {
                 let key = env.key(co)?;

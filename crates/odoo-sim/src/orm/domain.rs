@@ -43,7 +43,11 @@ pub fn search(
         }
     }
     sort(env, model, &mut ids, order.unwrap_or("id"))?;
-    Ok(ids.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect())
+    Ok(ids
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect())
 }
 
 fn invalid(domain: &Value) -> OdooError {
@@ -61,8 +65,14 @@ fn parse(domain: &Value) -> OdooResult<Node> {
         let node = match item.as_str() {
             Some("&") | Some("|") => {
                 let (a, b) = (stack.pop(), stack.pop());
-                let (Some(a), Some(b)) = (a, b) else { return Err(invalid(domain)) };
-                if item == "&" { Node::And(a.into(), b.into()) } else { Node::Or(a.into(), b.into()) }
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Err(invalid(domain));
+                };
+                if item == "&" {
+                    Node::And(a.into(), b.into())
+                } else {
+                    Node::Or(a.into(), b.into())
+                }
             }
             Some("!") => Node::Not(stack.pop().ok_or_else(|| invalid(domain))?.into()),
             _ => leaf(item).ok_or_else(|| invalid(domain))?,
@@ -88,8 +98,22 @@ fn leaf(item: &Value) -> Option<Node> {
     }
 }
 
-const OPERATORS: &[&str] =
-    &["=", "!=", "in", "not in", "like", "ilike", "not like", "not ilike", "=like", "=ilike", "<", "<=", ">", ">="];
+const OPERATORS: &[&str] = &[
+    "=",
+    "!=",
+    "in",
+    "not in",
+    "like",
+    "ilike",
+    "not like",
+    "not ilike",
+    "=like",
+    "=ilike",
+    "<",
+    "<=",
+    ">",
+    ">=",
+];
 
 fn validate(env: &Env, model: &str, node: &Node) -> OdooResult<()> {
     match node {
@@ -133,7 +157,9 @@ fn leaf_matches(env: &Env, model: &str, id: i64, field: &str, op: &str, value: &
             Value::String(s) => return vec![s.clone()],
             _ => Vec::new(),
         };
-        ids.into_iter().map(|i| env.display_name(comodel.unwrap_or(model), i)).collect()
+        ids.into_iter()
+            .map(|i| env.display_name(comodel.unwrap_or(model), i))
+            .collect()
     };
     match op {
         "=" => equals(env, comodel, &actual, value),
@@ -163,9 +189,9 @@ fn equals(env: &Env, comodel: Option<&str>, actual: &Value, value: &Value) -> bo
     match (actual, value) {
         (Value::Array(ids), Value::Bool(false)) => ids.is_empty(),
         (Value::Array(ids), v) => ids.iter().any(|i| equals(env, comodel, i, v)),
-        (Value::Number(a), Value::String(name)) if comodel.is_some() => {
-            a.as_i64().is_some_and(|i| env.display_name(comodel.unwrap_or_default(), i) == *name)
-        }
+        (Value::Number(a), Value::String(name)) if comodel.is_some() => a
+            .as_i64()
+            .is_some_and(|i| env.display_name(comodel.unwrap_or_default(), i) == *name),
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         (a, b) => a == b,
     }
@@ -181,13 +207,19 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// SQL LIKE: `%` matches any run; without `=` the pattern is wrapped in `%...%`.
 fn like(s: &str, pattern: &str, ci: bool, exact: bool) -> bool {
-    let (s, p) = if ci { (s.to_lowercase(), pattern.to_lowercase()) } else { (s.to_owned(), pattern.to_owned()) };
+    let (s, p) = if ci {
+        (s.to_lowercase(), pattern.to_lowercase())
+    } else {
+        (s.to_owned(), pattern.to_owned())
+    };
     let p = if exact { p } else { format!("%{p}%") };
     let parts: Vec<&str> = p.split('%').collect();
     let mut rest = s.as_str();
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
@@ -207,13 +239,16 @@ fn sort(env: &Env, model: &str, ids: &mut [i64], order: &str) -> OdooResult<()> 
         let field = words.next().unwrap_or("id").to_owned();
         let desc = words.next().is_some_and(|w| w.eq_ignore_ascii_case("desc"));
         if field != "id" && env.model(model)?.field(&field).is_none() {
-            return Err(OdooError::Value(format!("Invalid field {field:?} on model {model:?}")));
+            return Err(OdooError::Value(format!(
+                "Invalid field {field:?} on model {model:?}"
+            )));
         }
         keys.push((field, desc));
     }
     ids.sort_by(|a, b| {
         for (field, desc) in &keys {
-            let o = compare(&env.get(model, *a, field), &env.get(model, *b, field)).unwrap_or(Ordering::Equal);
+            let o =
+                compare(&env.get(model, *a, field), &env.get(model, *b, field)).unwrap_or(Ordering::Equal);
             if o != Ordering::Equal {
                 return if *desc { o.reverse() } else { o };
             }

@@ -34,7 +34,10 @@ impl Env<'_> {
 
     /// The field of a model, or the KeyError a write of an unknown field raises.
     pub fn field(&self, model: &str, name: &str) -> OdooResult<Field> {
-        self.model(model)?.field(name).cloned().ok_or_else(|| OdooError::Key(name.to_owned()))
+        self.model(model)?
+            .field(name)
+            .cloned()
+            .ok_or_else(|| OdooError::Key(name.to_owned()))
     }
 
     /// The model's static name (the registry key), for store calls.
@@ -58,8 +61,16 @@ impl Env<'_> {
 
     /// Fails with MissingError unless every id exists.
     pub fn ensure_exist(&self, model: &str, ids: &[i64]) -> OdooResult<()> {
-        let gone: Vec<i64> = ids.iter().copied().filter(|id| !self.exists(model, *id)).collect();
-        if gone.is_empty() { Ok(()) } else { Err(Self::missing(model, &gone)) }
+        let gone: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.exists(model, *id))
+            .collect();
+        if gone.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::missing(model, &gone))
+        }
     }
 
     /// The raw value of a field: stored columns as stored, one2many from the inverse
@@ -138,7 +149,12 @@ impl Env<'_> {
     pub fn active_ids(&self) -> Vec<i64> {
         match self.ctx.get("active_ids") {
             Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_i64).collect(),
-            _ => self.ctx.get("active_id").and_then(Value::as_i64).into_iter().collect(),
+            _ => self
+                .ctx
+                .get("active_id")
+                .and_then(Value::as_i64)
+                .into_iter()
+                .collect(),
         }
     }
 

@@ -27,13 +27,21 @@ const INDIRECT: &str = "Can not create Many-To-One records indirectly, import th
 /// Runs the import; data errors come back as messages (and roll the call back), an
 /// unknown column raises ValueError.
 pub fn load(env: &mut Env, model: &str, fields: &[String], data: &Value) -> OdooResult<Value> {
-    let cols = fields.iter().map(|f| parse_col(env, model, f)).collect::<OdooResult<Vec<Col>>>()?;
-    let rows: Vec<Vec<String>> = data.as_array().map(|r| r.iter().map(cells).collect()).unwrap_or_default();
+    let cols = fields
+        .iter()
+        .map(|f| parse_col(env, model, f))
+        .collect::<OdooResult<Vec<Col>>>()?;
+    let rows: Vec<Vec<String>> = data
+        .as_array()
+        .map(|r| r.iter().map(cells).collect())
+        .unwrap_or_default();
     let mut ids = Vec::new();
     let mut messages = Vec::new();
     let mut start = 0;
     while start < rows.len() {
-        let end = (start + 1..rows.len()).find(|&i| starts_record(&cols, &rows[i])).unwrap_or(rows.len());
+        let end = (start + 1..rows.len())
+            .find(|&i| starts_record(&cols, &rows[i]))
+            .unwrap_or(rows.len());
         match load_record(env, model, &cols, &rows[start..end]) {
             Ok(id) => ids.push(id),
             Err((field, message)) => messages.push(json!({
@@ -77,7 +85,9 @@ fn parse_col(env: &Env, model: &str, path: &str) -> OdooResult<Col> {
     let field = env.model(model)?.field(head).cloned().ok_or_else(invalid)?;
     match (field.kind, rest) {
         (_, None) => Ok(Col::Field(head.to_owned(), None)),
-        (Kind::One2many(co, _), Some(sub)) => Ok(Col::Line(head.to_owned(), Box::new(parse_col(env, co, sub)?))),
+        (Kind::One2many(co, _), Some(sub)) => {
+            Ok(Col::Line(head.to_owned(), Box::new(parse_col(env, co, sub)?)))
+        }
         (Kind::Many2one(_) | Kind::Many2many(_), Some(sub @ ("id" | ".id"))) => {
             Ok(Col::Field(head.to_owned(), Some(sub.to_owned())))
         }
@@ -88,7 +98,9 @@ fn parse_col(env: &Env, model: &str, path: &str) -> OdooResult<Col> {
 
 /// A row starts a new record when one of the record's own columns is filled.
 fn starts_record(cols: &[Col], row: &[String]) -> bool {
-    cols.iter().zip(row).any(|(c, v)| !matches!(c, Col::Line(..)) && !v.is_empty())
+    cols.iter()
+        .zip(row)
+        .any(|(c, v)| !matches!(c, Col::Line(..)) && !v.is_empty())
 }
 
 type LoadError = (String, String);
@@ -97,10 +109,8 @@ fn load_record(env: &mut Env, model: &str, cols: &[Col], rows: &[Vec<String>]) -
     let first = rows.first().cloned().unwrap_or_default();
     let (xid, mut existing, vals) = record_values(env, model, cols, &first)?;
     let biz = |e: OdooError| (String::new(), e.to_string());
-    if existing.is_none() {
-        if let Some((module, name)) = &xid {
-            existing = find_xid(env, module, name, Some(model));
-        }
+    if let (None, Some((module, name))) = (existing, &xid) {
+        existing = find_xid(env, module, name, Some(model));
     }
     let id = match existing {
         Some(id) => crud::write(env, model, &[id], &vals).map(|()| id).map_err(biz)?,
@@ -127,20 +137,31 @@ fn record_values(env: &Env, model: &str, cols: &[Col], row: &[String]) -> Result
             Col::Xid if !cell.is_empty() => xid = Some(split_xid(cell)),
             Col::DbId if !cell.is_empty() => {
                 let id = cell.parse::<i64>().ok().filter(|id| env.exists(model, *id));
-                db_id = Some(id.ok_or_else(|| (".id".to_owned(), format!("Unknown database identifier '{cell}'")))?);
+                db_id =
+                    Some(id.ok_or_else(|| {
+                        (".id".to_owned(), format!("Unknown database identifier '{cell}'"))
+                    })?);
             }
             Col::Field(name, sub) => {
                 vals.insert(name.clone(), convert(env, model, name, sub.as_deref(), cell)?);
             }
             Col::Indirect(name) => return Err((name.clone(), INDIRECT.to_owned())),
-            Col::Line(name, sub) if matches!(**sub, Col::Indirect(_)) => return Err((name.clone(), INDIRECT.to_owned())),
+            Col::Line(name, sub) if matches!(**sub, Col::Indirect(_)) => {
+                return Err((name.clone(), INDIRECT.to_owned()));
+            }
             _ => {}
         }
     }
     Ok((xid, db_id, vals))
 }
 
-fn load_lines(env: &mut Env, model: &str, parent: i64, cols: &[Col], row: &[String]) -> Result<(), LoadError> {
+fn load_lines(
+    env: &mut Env,
+    model: &str,
+    parent: i64,
+    cols: &[Col],
+    row: &[String],
+) -> Result<(), LoadError> {
     let mut by_field: Vec<(String, Vec<Col>, Vec<String>)> = Vec::new();
     for (col, cell) in cols.iter().zip(row) {
         if let Col::Line(name, sub) = col {
@@ -157,8 +178,12 @@ fn load_lines(env: &mut Env, model: &str, parent: i64, cols: &[Col], row: &[Stri
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        let field = env.field(model, &name).map_err(|e| (name.clone(), e.to_string()))?;
-        let Kind::One2many(co, inverse) = field.kind else { continue };
+        let field = env
+            .field(model, &name)
+            .map_err(|e| (name.clone(), e.to_string()))?;
+        let Kind::One2many(co, inverse) = field.kind else {
+            continue;
+        };
         let (xid, existing, mut vals) = record_values(env, co, &sub_cols, &cells)?;
         let biz = |e: OdooError| (name.clone(), e.to_string());
         let existing = existing.or_else(|| xid.as_ref().and_then(|(m, n)| find_xid(env, m, n, Some(co))));
@@ -187,7 +212,8 @@ pub fn split_xid(xid: &str) -> (String, String) {
 /// The record an external id points at, if it (still) exists.
 pub fn find_xid(env: &Env, module: &str, name: &str, model: Option<&str>) -> Option<i64> {
     let (_, row) = env.store.rows("ir.model.data").find(|(_, r)| {
-        r.get("module").and_then(Value::as_str) == Some(module) && r.get("name").and_then(Value::as_str) == Some(name)
+        r.get("module").and_then(Value::as_str) == Some(module)
+            && r.get("name").and_then(Value::as_str) == Some(name)
     })?;
     let target = row.get("model").and_then(Value::as_str)?;
     let res_id = row.get("res_id").and_then(Value::as_i64)?;
@@ -201,7 +227,9 @@ fn register(env: &mut Env, module: &str, name: &str, model: &str, id: i64) -> Od
 }
 
 fn convert(env: &Env, model: &str, name: &str, sub: Option<&str>, cell: &str) -> Result<Value, LoadError> {
-    let field = env.field(model, name).map_err(|e| (name.to_owned(), e.to_string()))?;
+    let field = env
+        .field(model, name)
+        .map_err(|e| (name.to_owned(), e.to_string()))?;
     let err = |m: String| Err((name.to_owned(), m));
     let label = field.label;
     if cell.is_empty() {
@@ -210,13 +238,20 @@ fn convert(env: &Env, model: &str, name: &str, sub: Option<&str>, cell: &str) ->
     match (field.kind, sub) {
         (Kind::Float | Kind::Monetary, _) => match cell.parse::<f64>() {
             Ok(x) => Ok(json!(x)),
-            Err(_) => err(format!("'{cell}' does not seem to be a number for field '{label}'")),
+            Err(_) => err(format!(
+                "'{cell}' does not seem to be a number for field '{label}'"
+            )),
         },
         (Kind::Integer, _) => match cell.parse::<i64>() {
             Ok(x) => Ok(json!(x)),
-            Err(_) => err(format!("'{cell}' does not seem to be an integer for field '{label}'")),
+            Err(_) => err(format!(
+                "'{cell}' does not seem to be an integer for field '{label}'"
+            )),
         },
-        (Kind::Boolean, _) => Ok(json!(!matches!(cell.to_lowercase().as_str(), "0" | "false" | "no" | "off"))),
+        (Kind::Boolean, _) => Ok(json!(!matches!(
+            cell.to_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        ))),
         (Kind::Selection(allowed), _) if !allowed.contains(&cell) => {
             err(format!("Value '{cell}' not found in selection field '{label}'"))
         }
@@ -226,7 +261,11 @@ fn convert(env: &Env, model: &str, name: &str, sub: Option<&str>, cell: &str) ->
                     let (m, n) = split_xid(cell);
                     find_xid(env, &m, &n, Some(co)).ok_or(format!("external id '{cell}'"))
                 }
-                Some(_) => cell.parse::<i64>().ok().filter(|i| env.exists(co, *i)).ok_or(format!("database id '{cell}'")),
+                Some(_) => cell
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|i| env.exists(co, *i))
+                    .ok_or(format!("database id '{cell}'")),
                 None => env
                     .store
                     .ids(co)

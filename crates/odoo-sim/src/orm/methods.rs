@@ -17,23 +17,46 @@ pub struct Signature {
 }
 
 const fn sig(name: &'static str, on_records: bool, params: &'static [(&'static str, bool)]) -> Signature {
-    Signature { name, on_records, params }
+    Signature {
+        name,
+        on_records,
+        params,
+    }
 }
 
 /// The methods every model has.
 pub const GENERIC: &[Signature] = &[
-    sig("search", false, &[("domain", true), ("offset", false), ("limit", false), ("order", false)]),
+    sig(
+        "search",
+        false,
+        &[
+            ("domain", true),
+            ("offset", false),
+            ("limit", false),
+            ("order", false),
+        ],
+    ),
     sig(
         "search_read",
         false,
-        &[("domain", false), ("fields", false), ("offset", false), ("limit", false), ("order", false)],
+        &[
+            ("domain", false),
+            ("fields", false),
+            ("offset", false),
+            ("limit", false),
+            ("order", false),
+        ],
     ),
     sig("search_count", false, &[("domain", true), ("limit", false)]),
     sig("read", true, &[("fields", false), ("load", false)]),
     sig("create", false, &[("vals_list", true)]),
     sig("write", true, &[("vals", true)]),
     sig("unlink", true, &[]),
-    sig("fields_get", false, &[("allfields", false), ("attributes", false)]),
+    sig(
+        "fields_get",
+        false,
+        &[("allfields", false), ("attributes", false)],
+    ),
     sig("load", false, &[("fields", true), ("data", true)]),
     sig(
         "read_group",
@@ -64,17 +87,26 @@ impl Args {
     }
 
     fn usize(&self, name: &str) -> Option<usize> {
-        self.get(name).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok())
+        self.get(name)
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
     }
 
     fn strings(&self, name: &str) -> Vec<String> {
         let items = self.get(name).and_then(Value::as_array);
-        items.map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+        items
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
     }
 }
 
 /// Binds positional and keyword arguments to the signature like Python does.
-pub fn bind(sig: &Signature, ids: Vec<i64>, positional: Vec<Value>, kwargs: Map<String, Value>) -> OdooResult<Args> {
+pub fn bind(
+    sig: &Signature,
+    ids: Vec<i64>,
+    positional: Vec<Value>,
+    kwargs: Map<String, Value>,
+) -> OdooResult<Args> {
     let name = sig.name;
     if positional.len() > sig.params.len() {
         return Err(OdooError::Type(format!(
@@ -89,14 +121,20 @@ pub fn bind(sig: &Signature, ids: Vec<i64>, positional: Vec<Value>, kwargs: Map<
     }
     for (key, value) in kwargs {
         if !sig.params.iter().any(|(p, _)| *p == key) {
-            return Err(OdooError::Type(format!("{name}() got an unexpected keyword argument '{key}'")));
+            return Err(OdooError::Type(format!(
+                "{name}() got an unexpected keyword argument '{key}'"
+            )));
         }
         if named.insert(key.clone(), value).is_some() {
-            return Err(OdooError::Type(format!("{name}() got multiple values for argument '{key}'")));
+            return Err(OdooError::Type(format!(
+                "{name}() got multiple values for argument '{key}'"
+            )));
         }
     }
     if let Some((param, _)) = sig.params.iter().find(|(p, req)| *req && !named.contains_key(*p)) {
-        return Err(OdooError::Type(format!("{name}() missing 1 required positional argument: '{param}'")));
+        return Err(OdooError::Type(format!(
+            "{name}() missing 1 required positional argument: '{param}'"
+        )));
     }
     Ok(Args { ids, named })
 }
@@ -108,12 +146,26 @@ pub fn call_generic(env: &mut Env, model: &str, method: &str, args: &Args) -> Od
     match method {
         "search" => {
             let order = args.get("order").and_then(Value::as_str);
-            let ids = domain::search(env, model, domain, args.usize("offset").unwrap_or(0), args.usize("limit"), order)?;
+            let ids = domain::search(
+                env,
+                model,
+                domain,
+                args.usize("offset").unwrap_or(0),
+                args.usize("limit"),
+                order,
+            )?;
             Ok(json!(ids))
         }
         "search_read" => {
             let order = args.get("order").and_then(Value::as_str);
-            let ids = domain::search(env, model, domain, args.usize("offset").unwrap_or(0), args.usize("limit"), order)?;
+            let ids = domain::search(
+                env,
+                model,
+                domain,
+                args.usize("offset").unwrap_or(0),
+                args.usize("limit"),
+                order,
+            )?;
             Ok(json!(crud::read(env, model, &ids, &args.strings("fields"))?))
         }
         "search_count" => {
@@ -123,7 +175,10 @@ pub fn call_generic(env: &mut Env, model: &str, method: &str, args: &Args) -> Od
         "read" => Ok(json!(crud::read(env, model, &args.ids, &args.strings("fields"))?)),
         "create" => create(env, model, args.get("vals_list").unwrap_or(&Value::Null)),
         "write" => {
-            let vals = args.get("vals").and_then(Value::as_object).ok_or_else(|| bad_arg("vals"))?;
+            let vals = args
+                .get("vals")
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad_arg("vals"))?;
             crud::write(env, model, &args.ids, vals)?;
             Ok(json!(true))
         }
@@ -137,9 +192,16 @@ pub fn call_generic(env: &mut Env, model: &str, method: &str, args: &Args) -> Od
             }
             Ok(all)
         }
-        "load" => load::load(env, model, &args.strings("fields"), args.get("data").unwrap_or(&empty)),
+        "load" => load::load(
+            env,
+            model,
+            &args.strings("fields"),
+            args.get("data").unwrap_or(&empty),
+        ),
         "read_group" => read_group::read_group(env, model, args),
-        _ => Err(OdooError::Attribute(format!("The method '{model}.{method}' does not exist"))),
+        _ => Err(OdooError::Attribute(format!(
+            "The method '{model}.{method}' does not exist"
+        ))),
     }
 }
 
@@ -188,6 +250,9 @@ mod tests {
         assert_eq!(err.class_name(), "builtins.TypeError");
         assert!(err.to_string().contains("unexpected keyword argument 'limt'"));
         let err = bind(&find("write"), vec![1], vec![], Map::new()).expect_err("missing vals");
-        assert!(err.to_string().contains("missing 1 required positional argument: 'vals'"));
+        assert!(
+            err.to_string()
+                .contains("missing 1 required positional argument: 'vals'")
+        );
     }
 }

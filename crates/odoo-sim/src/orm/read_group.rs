@@ -20,7 +20,10 @@ pub fn read_group(env: &Env, model: &str, args: &Args) -> OdooResult<Value> {
     };
     let gb_field = groupby.split(':').next().unwrap_or_default().to_owned();
     let m = env.model(model)?;
-    let gb = m.field(&gb_field).cloned().ok_or_else(|| OdooError::Value(format!("Invalid field {gb_field:?} on model {model:?}")))?;
+    let gb = m
+        .field(&gb_field)
+        .cloned()
+        .ok_or_else(|| OdooError::Value(format!("Invalid field {gb_field:?} on model {model:?}")))?;
     let aggregates = aggregates(env, model, args)?;
     let ids = domain::search(env, model, dom, 0, None, None)?;
     let mut groups: Vec<(Value, Vec<i64>)> = Vec::new();
@@ -58,12 +61,18 @@ pub fn read_group(env: &Env, model: &str, args: &Args) -> OdooResult<Value> {
 fn aggregates(env: &Env, model: &str, args: &Args) -> OdooResult<Vec<(String, String)>> {
     let m = env.model(model)?;
     let mut out = Vec::new();
-    let fields = args.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+    let fields = args
+        .get("fields")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for spec in fields.iter().filter_map(Value::as_str) {
         let (name, func) = spec.split_once(':').unwrap_or((spec, "sum"));
         let field = m.field(name);
         if name != "id" && field.is_none() {
-            return Err(OdooError::Value(format!("Invalid field {name:?} on model {model:?}")));
+            return Err(OdooError::Value(format!(
+                "Invalid field {name:?} on model {model:?}"
+            )));
         }
         if func == "count" || field.is_some_and(|f| f.kind.is_numeric()) {
             out.push((name.to_owned(), func.to_owned()));

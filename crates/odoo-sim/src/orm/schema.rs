@@ -69,7 +69,13 @@ pub struct Field {
 impl Field {
     /// A plain, optional, stored field.
     pub const fn new(name: &'static str, label: &'static str, kind: Kind) -> Self {
-        Self { name, label, kind, required: false, computed: false }
+        Self {
+            name,
+            label,
+            kind,
+            required: false,
+            computed: false,
+        }
     }
 
     /// Marks the field mandatory (a ValidationError when it is missing).

@@ -33,12 +33,18 @@ impl Store {
 
     /// Every id of the model, ascending.
     pub fn ids(&self, model: &str) -> Vec<i64> {
-        self.tables.get(model).map(|t| t.rows.keys().copied().collect()).unwrap_or_default()
+        self.tables
+            .get(model)
+            .map(|t| t.rows.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Every record of the model, ascending by id.
     pub fn rows(&self, model: &str) -> impl Iterator<Item = (i64, &Record)> {
-        self.tables.get(model).into_iter().flat_map(|t| t.rows.iter().map(|(id, r)| (*id, r)))
+        self.tables
+            .get(model)
+            .into_iter()
+            .flat_map(|t| t.rows.iter().map(|(id, r)| (*id, r)))
     }
 
     fn table_mut(&mut self, model: &'static str) -> &mut Table {
@@ -85,8 +91,15 @@ mod tests {
         let id = store.insert("res.partner", Record::new());
         let snapshot = store.clone();
         store.set("res.partner", id, "name", json!("changed"));
-        assert!(snapshot.get("res.partner", id).is_some_and(|r| r.get("name").is_none()));
-        assert_eq!(store.get("res.partner", id).and_then(|r| r.get("name")), Some(&json!("changed")));
+        assert!(
+            snapshot
+                .get("res.partner", id)
+                .is_some_and(|r| r.get("name").is_none())
+        );
+        assert_eq!(
+            store.get("res.partner", id).and_then(|r| r.get("name")),
+            Some(&json!("changed"))
+        );
     }
 
     #[test]

@@ -11,21 +11,45 @@ use crate::server::Shared;
 pub fn handle(shared: &Shared, body: &[u8]) -> (Value, bool) {
     let request: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return (envelope(&Value::Null, Err(OdooError::BadRequest(format!("Invalid JSON data: {e}")))), false),
+        Err(e) => {
+            return (
+                envelope(
+                    &Value::Null,
+                    Err(OdooError::BadRequest(format!("Invalid JSON data: {e}"))),
+                ),
+                false,
+            );
+        }
     };
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let params = request.get("params").cloned().unwrap_or(Value::Null);
     let service = params.get("service").and_then(Value::as_str).unwrap_or_default();
     let method = params.get("method").and_then(Value::as_str).unwrap_or_default();
-    let args = params.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+    let args = params
+        .get("args")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let (result, wrote) = match (service, method) {
         ("common", "version") => (Ok(version(&shared.config().server_version)), false),
         ("common", "authenticate" | "login") => (authenticate(shared, &args), false),
+        ("object", "execute") => {
+            // The older form: positional arguments inline, no keyword arguments.
+            let mut kw_form: Vec<Value> = args.iter().take(5).cloned().collect();
+            kw_form.push(Value::Array(args.iter().skip(5).cloned().collect()));
+            match execute_kw(shared, kw_form) {
+                Ok((v, w)) => (Ok(v), w),
+                Err(e) => (Err(e), false),
+            }
+        }
         ("object", "execute_kw") => match execute_kw(shared, args) {
             Ok((v, w)) => (Ok(v), w),
             Err(e) => (Err(e), false),
         },
-        _ => (Err(OdooError::Attribute(format!("No such method {service}.{method}"))), false),
+        _ => (
+            Err(OdooError::Attribute(format!("No such method {service}.{method}"))),
+            false,
+        ),
     };
     (envelope(&id, result), wrote)
 }
@@ -75,9 +99,23 @@ fn execute_kw(shared: &Shared, args: Vec<Value>) -> OdooResult<(Value, bool)> {
     }
     let text = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
     let positional = args.get(5).and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut kwargs: Map<String, Value> = args.get(6).and_then(Value::as_object).cloned().unwrap_or_default();
-    let context = kwargs.remove("context").and_then(|c| c.as_object().cloned()).unwrap_or_default();
-    let call = Call { model: text(3), method: text(4), ids: Vec::new(), positional, kwargs, context };
+    let mut kwargs: Map<String, Value> = args
+        .get(6)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let context = kwargs
+        .remove("context")
+        .and_then(|c| c.as_object().cloned())
+        .unwrap_or_default();
+    let call = Call {
+        model: text(3),
+        method: text(4),
+        ids: Vec::new(),
+        positional,
+        kwargs,
+        context,
+    };
     let outcome = shared.db().execute(call, Protocol::JsonRpc)?;
     Ok((outcome.value, outcome.committed_write))
 }

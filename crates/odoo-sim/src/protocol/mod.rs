@@ -16,7 +16,10 @@ pub type Body = Full<Bytes>;
 pub fn json_response(status: u16, value: &serde_json::Value) -> Response<Body> {
     let mut resp = Response::new(Full::new(Bytes::from(value.to_string())));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     resp
 }
 
@@ -28,7 +31,8 @@ pub fn html_response(status: StatusCode, title: &str, text: &str) -> Response<Bo
     );
     let mut resp = Response::new(Full::new(Bytes::from(page)));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp
 }
 
