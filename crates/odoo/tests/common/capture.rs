@@ -54,6 +54,10 @@ impl Canned {
         self.headers.push((name, value.to_owned()));
         self
     }
+    pub fn with_body(mut self, body: &str) -> Self {
+        body.clone_into(&mut self.body);
+        self
+    }
     /// A JSON-RPC success envelope echoing the request id.
     pub fn rpc_result(req: &Captured, result: Value) -> Self {
         Canned::json(200, json!({"jsonrpc": "2.0", "id": req.rpc_id(), "result": result}))
