@@ -42,20 +42,32 @@ impl SearchOpts {
 }
 
 fn unexpected(method: &str, what: &str) -> OdooError {
-    OdooError::Protocol { detail: format!("{method} answered {what}"), source: None }
+    OdooError::Protocol {
+        detail: format!("{method} answered {what}"),
+        source: None,
+    }
 }
 
 fn ids_of(method: &str, value: Value) -> Result<Vec<i64>, OdooError> {
     match value {
         // A single id (JSON-RPC `create` of one dict) counts as a list of one.
-        Value::Number(n) => n.as_i64().map(|id| vec![id]).ok_or_else(|| unexpected(method, "a non-integer id")),
-        Value::Array(items) => items.iter().map(Value::as_i64).collect::<Option<_>>().ok_or_else(|| unexpected(method, "a list with a non-integer")),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|id| vec![id])
+            .ok_or_else(|| unexpected(method, "a non-integer id")),
+        Value::Array(items) => items
+            .iter()
+            .map(Value::as_i64)
+            .collect::<Option<_>>()
+            .ok_or_else(|| unexpected(method, "a list with a non-integer")),
         _ => Err(unexpected(method, "something other than ids")),
     }
 }
 
 fn records_of(method: &str, value: Value) -> Result<Vec<Record>, OdooError> {
-    let Value::Array(items) = value else { return Err(unexpected(method, "something other than a list")) };
+    let Value::Array(items) = value else {
+        return Err(unexpected(method, "something other than a list"));
+    };
     items
         .into_iter()
         .map(|item| match item {
@@ -71,7 +83,13 @@ fn fields_value(fields: &[&str]) -> Value {
 
 impl OdooClient {
     /// Records matching `domain`, with `fields` (all fields when empty). Idempotent.
-    pub async fn search_read(&self, model: &str, domain: &Domain, fields: &[&str], opts: &SearchOpts) -> Result<Vec<Record>, OdooError> {
+    pub async fn search_read(
+        &self,
+        model: &str,
+        domain: &Domain,
+        fields: &[&str],
+        opts: &SearchOpts,
+    ) -> Result<Vec<Record>, OdooError> {
         let mut call = Call::new(model, "search_read", CallKind::Read);
         call.args.push(("domain", domain.to_value()));
         call.positional = 1;
@@ -90,7 +108,12 @@ impl OdooClient {
     }
 
     /// Ids of the records matching `domain`. Idempotent.
-    pub async fn search(&self, model: &str, domain: &Domain, opts: &SearchOpts) -> Result<Vec<i64>, OdooError> {
+    pub async fn search(
+        &self,
+        model: &str,
+        domain: &Domain,
+        opts: &SearchOpts,
+    ) -> Result<Vec<i64>, OdooError> {
         let mut call = Call::new(model, "search", CallKind::Read);
         call.args.push(("domain", domain.to_value()));
         call.positional = 1;
@@ -103,7 +126,10 @@ impl OdooClient {
         let mut call = Call::new(model, "search_count", CallKind::Read);
         call.args.push(("domain", domain.to_value()));
         call.positional = 1;
-        self.execute(&call).await?.as_u64().ok_or_else(|| unexpected("search_count", "something other than a count"))
+        self.execute(&call)
+            .await?
+            .as_u64()
+            .ok_or_else(|| unexpected("search_count", "something other than a count"))
     }
 
     /// Creates one record per entry of `vals_list` in one transaction; the ids in order.
@@ -116,7 +142,12 @@ impl OdooClient {
     }
 
     /// [`OdooClient::create`] with a context (wizards read `active_model`/`active_ids`).
-    pub async fn create_with_context(&self, model: &str, vals_list: &[Record], context: Option<&Kwargs>) -> Result<Vec<i64>, OdooError> {
+    pub async fn create_with_context(
+        &self,
+        model: &str,
+        vals_list: &[Record],
+        context: Option<&Kwargs>,
+    ) -> Result<Vec<i64>, OdooError> {
         let mut call = Call::new(model, "create", CallKind::Create);
         call.args.push(("vals_list", json!(vals_list)));
         call.positional = 1;
@@ -134,7 +165,10 @@ impl OdooClient {
         call.ids = Some(ids.to_vec());
         call.args.push(("vals", Value::Object(vals.clone())));
         call.positional = 1;
-        self.execute(&call).await?.as_bool().ok_or_else(|| unexpected("write", "something other than a boolean"))
+        self.execute(&call)
+            .await?
+            .as_bool()
+            .ok_or_else(|| unexpected("write", "something other than a boolean"))
     }
 
     /// Imports `rows` (strings, one column per field) in one transaction: with an `id`
@@ -144,8 +178,19 @@ impl OdooClient {
     /// business. Retried on transient errors only when [`crate::is_upsert`] holds for
     /// these fields and rows (every record and one2many line has an id); otherwise it is
     /// treated like `create`.
-    pub async fn load(&self, model: &str, fields: &[&str], rows: &[Vec<String>]) -> Result<LoadResult, OdooError> {
-        let mut call = Call::new(model, "load", CallKind::Load { upsert: is_upsert(fields, rows) });
+    pub async fn load(
+        &self,
+        model: &str,
+        fields: &[&str],
+        rows: &[Vec<String>],
+    ) -> Result<LoadResult, OdooError> {
+        let mut call = Call::new(
+            model,
+            "load",
+            CallKind::Load {
+                upsert: is_upsert(fields, rows),
+            },
+        );
         call.args.push(("fields", fields_value(fields)));
         call.args.push(("data", json!(rows)));
         call.positional = 2;
@@ -156,7 +201,14 @@ impl OdooClient {
     /// empty) with keyword arguments and a context; Odoo's answer as JSON.
     ///
     /// Treated as not idempotent: never sent twice once it may have reached Odoo.
-    pub async fn call(&self, model: &str, method: &str, ids: &[i64], kwargs: Kwargs, context: Option<&Kwargs>) -> Result<Value, OdooError> {
+    pub async fn call(
+        &self,
+        model: &str,
+        method: &str,
+        ids: &[i64],
+        kwargs: Kwargs,
+        context: Option<&Kwargs>,
+    ) -> Result<Value, OdooError> {
         let mut call = Call::new(model, method, CallKind::Method);
         call.ids = (!ids.is_empty()).then(|| ids.to_vec());
         call.kwargs = kwargs;

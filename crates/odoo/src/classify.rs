@@ -41,12 +41,14 @@ pub fn classify_fault(name: &str, message: &str, status: u16) -> ErrorKind {
         }
         "werkzeug.exceptions.Unauthorized" => ErrorKind::Credentials,
         // JSON-RPC reports an unknown model as a UserError "Object x doesn't exist".
-        "odoo.exceptions.UserError" if message.starts_with("Object ") && message.ends_with(" doesn't exist") => {
+        "odoo.exceptions.UserError"
+            if message.starts_with("Object ") && message.ends_with(" doesn't exist") =>
+        {
             ErrorKind::Configuration
         }
-        "odoo.exceptions.UserError" | "odoo.exceptions.ValidationError" | "odoo.exceptions.RedirectWarning" => {
-            ErrorKind::Business
-        }
+        "odoo.exceptions.UserError"
+        | "odoo.exceptions.ValidationError"
+        | "odoo.exceptions.RedirectWarning" => ErrorKind::Business,
         "odoo.exceptions.AccessError" => ErrorKind::Access,
         "odoo.exceptions.MissingError" => ErrorKind::NotFound,
         "builtins.KeyError" | "builtins.TypeError" | "builtins.AttributeError" => ErrorKind::Configuration,
@@ -109,8 +111,18 @@ fn protocol(detail: String, source: Option<serde_json::Error>) -> OdooError {
 
 fn fault_from(body: &Value, status: u16) -> Option<OdooError> {
     let name = body.get("name")?.as_str()?.to_owned();
-    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let fault = ServerFault { status, message: text("message"), debug: text("debug"), name };
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let fault = ServerFault {
+        status,
+        message: text("message"),
+        debug: text("debug"),
+        name,
+    };
     let kind = classify_fault(&fault.name, &fault.message, status);
     Some(OdooError::Server { kind, fault })
 }
@@ -123,14 +135,18 @@ pub(crate) fn json2_answer(answer: &Answer<'_>) -> Result<Value, OdooError> {
     }
     let parsed = serde_json::from_slice::<Value>(answer.body);
     if answer.status == 200 {
-        return parsed.map_err(|e| protocol(format!("JSON-2 answer to {} is not JSON", answer.path), Some(e)));
+        return parsed
+            .map_err(|e| protocol(format!("JSON-2 answer to {} is not JSON", answer.path), Some(e)));
     }
     if let Some(err) = parsed.ok().and_then(|body| fault_from(&body, answer.status)) {
         return Err(err);
     }
     let (kind, detail) = if answer.status == 404 {
         // werkzeug's HTML 404 on /json/2: unknown database, or a server before 19.
-        (ErrorKind::Configuration, "unknown database, or this Odoo has no JSON-2 (older than 19)")
+        (
+            ErrorKind::Configuration,
+            "unknown database, or this Odoo has no JSON-2 (older than 19)",
+        )
     } else {
         (ErrorKind::Protocol, "not an Odoo error body")
     };
@@ -163,14 +179,19 @@ pub(crate) fn jsonrpc_answer(answer: &Answer<'_>, id: u64) -> Result<Value, Odoo
         Err(e) => return Err(protocol("JSON-RPC answer is not JSON".to_owned(), Some(e))),
     };
     if envelope.get("id").and_then(Value::as_u64) != Some(id) {
-        return Err(protocol(format!("JSON-RPC answer id is not the request id {id}"), None));
+        return Err(protocol(
+            format!("JSON-RPC answer id is not the request id {id}"),
+            None,
+        ));
     }
     if let Some(error) = envelope.get("error") {
         let data = error.get("data").unwrap_or(&Value::Null);
         return Err(fault_from(data, 200)
             .unwrap_or_else(|| protocol("JSON-RPC error without data.name".to_owned(), None)));
     }
-    envelope.remove("result").ok_or_else(|| protocol("JSON-RPC answer has neither result nor error".to_owned(), None))
+    envelope
+        .remove("result")
+        .ok_or_else(|| protocol("JSON-RPC answer has neither result nor error".to_owned(), None))
 }
 
 #[cfg(test)]
@@ -182,28 +203,53 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").map(|d| d.to_utc());
         let Ok(now) = now else { panic!("fixed date parses") };
         assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Mon, 23 Nov 2026 10:00:30 GMT", now), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("Mon, 23 Nov 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Mon, 23 Nov 2026 10:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 23 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
     fn jsonrpc_answer_checks_the_envelope() {
-        let answer = |body: &'static str| Answer { path: "/jsonrpc", status: 200, retry_after: None, body: body.as_bytes() };
-        assert_eq!(jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":3,"result":[1]}"#), 3).ok(), Some(serde_json::json!([1])));
+        let answer = |body: &'static str| Answer {
+            path: "/jsonrpc",
+            status: 200,
+            retry_after: None,
+            body: body.as_bytes(),
+        };
+        assert_eq!(
+            jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":3,"result":[1]}"#), 3).ok(),
+            Some(serde_json::json!([1]))
+        );
         let wrong_id = jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":4,"result":[1]}"#), 3);
         assert_eq!(wrong_id.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
         let empty = jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":3}"#), 3);
         assert_eq!(empty.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
-        let bare_error = jsonrpc_answer(&answer(r#"{"id":3,"error":{"code":100,"message":"Session expired"}}"#), 3);
+        let bare_error = jsonrpc_answer(
+            &answer(r#"{"id":3,"error":{"code":100,"message":"Session expired"}}"#),
+            3,
+        );
         assert_eq!(bare_error.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
     }
 
     #[test]
     fn other_operational_errors_are_transient() {
-        let kind = classify_fault("psycopg2.OperationalError", "server closed the connection unexpectedly", 200);
+        let kind = classify_fault(
+            "psycopg2.OperationalError",
+            "server closed the connection unexpectedly",
+            200,
+        );
         assert_eq!(kind, ErrorKind::Transient);
-        let kind = classify_fault("psycopg2.OperationalError", "FATAL:  database \"x\" does not exist", 200);
+        let kind = classify_fault(
+            "psycopg2.OperationalError",
+            "FATAL:  database \"x\" does not exist",
+            200,
+        );
         assert_eq!(kind, ErrorKind::Configuration);
     }
 }

@@ -64,8 +64,18 @@ impl OdooClient {
             let _ = protocol.set(config.protocol);
         }
         let api_key = RwLock::new(config.api_key.clone());
-        let inner = Inner { config, http, api_key, uid: Mutex::new(None), protocol, next_id: AtomicU64::new(1), metrics: Recorder::default() };
-        Ok(Self { inner: Arc::new(inner) })
+        let inner = Inner {
+            config,
+            http,
+            api_key,
+            uid: Mutex::new(None),
+            protocol,
+            next_id: AtomicU64::new(1),
+            metrics: Recorder::default(),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The configuration the client was built with (the key as first given).
@@ -92,7 +102,11 @@ impl OdooClient {
     }
 
     fn key(&self) -> SecretString {
-        self.inner.api_key.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.inner
+            .api_key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The protocol on the wire: the configured one, or for `Auto` the answer of one
@@ -104,12 +118,22 @@ impl OdooClient {
 
     async fn ask_version(&self) -> Result<Protocol, OdooError> {
         let version = self.jsonrpc("common", "version", json!([])).await?;
-        let major = version.get("server_version_info").and_then(|v| v.get(0)).and_then(Value::as_u64);
+        let major = version
+            .get("server_version_info")
+            .and_then(|v| v.get(0))
+            .and_then(Value::as_u64);
         let Some(major) = major else {
-            return Err(OdooError::Protocol { detail: "common.version without server_version_info".into(), source: None });
+            return Err(OdooError::Protocol {
+                detail: "common.version without server_version_info".into(),
+                source: None,
+            });
         };
         tracing::info!(major, "odoo server version");
-        Ok(if major >= 19 { Protocol::Json2 } else { Protocol::JsonRpc })
+        Ok(if major >= 19 {
+            Protocol::Json2
+        } else {
+            Protocol::JsonRpc
+        })
     }
 
     /// The uid of the configured login, authenticating once (single flight).
@@ -125,11 +149,17 @@ impl OdooClient {
         let uid = match answer {
             Value::Number(n) => n.as_i64(),
             Value::Bool(false) => {
-                return Err(OdooError::AuthenticationFailed { login: cfg.login.clone(), database: cfg.database.clone() });
+                return Err(OdooError::AuthenticationFailed {
+                    login: cfg.login.clone(),
+                    database: cfg.database.clone(),
+                });
             }
             _ => None,
         };
-        let uid = uid.ok_or_else(|| OdooError::Protocol { detail: "authenticate answered neither a uid nor false".into(), source: None })?;
+        let uid = uid.ok_or_else(|| OdooError::Protocol {
+            detail: "authenticate answered neither a uid nor false".into(),
+            source: None,
+        })?;
         *cached = Some(uid);
         Ok(uid)
     }
@@ -159,13 +189,20 @@ impl OdooClient {
         let path = call.json2_path();
         let body = call.json2_body().to_string();
         let label = format!("{}.{}", call.model, call.method);
-        self.post(&path, body, true, &label, |a| json2_answer(a)).await
+        self.post(&path, body, true, &label, json2_answer).await
     }
 
     async fn jsonrpc_once(&self, call: &Call) -> Result<Value, OdooError> {
         let uid = self.uid().await?;
         let args = call.execute_kw_args(&self.inner.config.database, uid, &self.key());
-        let result = self.jsonrpc_labelled("object", "execute_kw", args, &format!("{}.{}", call.model, call.method)).await;
+        let result = self
+            .jsonrpc_labelled(
+                "object",
+                "execute_kw",
+                args,
+                &format!("{}.{}", call.model, call.method),
+            )
+            .await;
         if result.as_ref().is_err_and(|e| e.kind() == ErrorKind::Credentials) {
             // The key was rotated or revoked: authenticate again once the caller has a new one.
             *self.inner.uid.lock().await = None;
@@ -174,13 +211,21 @@ impl OdooClient {
     }
 
     async fn jsonrpc(&self, service: &str, method: &str, args: Value) -> Result<Value, OdooError> {
-        self.jsonrpc_labelled(service, method, args, &format!("{service}.{method}")).await
+        self.jsonrpc_labelled(service, method, args, &format!("{service}.{method}"))
+            .await
     }
 
-    async fn jsonrpc_labelled(&self, service: &str, method: &str, args: Value, label: &str) -> Result<Value, OdooError> {
+    async fn jsonrpc_labelled(
+        &self,
+        service: &str,
+        method: &str,
+        args: Value,
+        label: &str,
+    ) -> Result<Value, OdooError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = jsonrpc_envelope(id, service, method, args).to_string();
-        self.post("jsonrpc", body, false, label, |a| jsonrpc_answer(a, id)).await
+        self.post("jsonrpc", body, false, label, |a| jsonrpc_answer(a, id))
+            .await
     }
 
     /// One HTTP round trip, counted in the metrics whatever its outcome.
@@ -193,13 +238,23 @@ impl OdooClient {
         decode: impl FnOnce(&Answer<'_>) -> Result<T, OdooError>,
     ) -> Result<T, OdooError> {
         let cfg = &self.inner.config;
-        let mut req = self.inner.http.post(cfg.endpoint(path)).header(CONTENT_TYPE, "application/json").body(body);
+        let mut req = self
+            .inner
+            .http
+            .post(cfg.endpoint(path))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
         if bearer {
             req = req.header("X-Odoo-Database", &cfg.database);
             let key = self.key();
             if !key.expose_secret().is_empty() {
-                let mut value = HeaderValue::from_str(&format!("bearer {}", key.expose_secret()))
-                    .map_err(|_| ConfigError::Invalid { field: "api_key", reason: "not a valid header value" })?;
+                let mut value =
+                    HeaderValue::from_str(&format!("bearer {}", key.expose_secret())).map_err(|_| {
+                        ConfigError::Invalid {
+                            field: "api_key",
+                            reason: "not a valid header value",
+                        }
+                    })?;
                 value.set_sensitive(true);
                 req = req.header(AUTHORIZATION, value);
             }
@@ -209,10 +264,18 @@ impl OdooClient {
         self.inner.metrics.record(label, started.elapsed());
         let (status, retry_after, bytes) = result?;
         let display_path = format!("/{path}");
-        decode(&Answer { path: &display_path, status, retry_after, body: &bytes })
+        decode(&Answer {
+            path: &display_path,
+            status,
+            retry_after,
+            body: &bytes,
+        })
     }
 
-    async fn exchange(&self, req: reqwest::RequestBuilder) -> Result<(u16, Option<std::time::Duration>, Vec<u8>), OdooError> {
+    async fn exchange(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(u16, Option<std::time::Duration>, Vec<u8>), OdooError> {
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -261,13 +324,25 @@ fn transport(source: reqwest::Error) -> OdooError {
         return OdooError::Config(ConfigError::HttpClient(source.to_string()));
     }
     if source.is_connect() {
-        let what = if source.is_timeout() { "connect timeout" } else { "connect error" };
-        return OdooError::Transport { phase: Phase::Connect, what, source };
+        let what = if source.is_timeout() {
+            "connect timeout"
+        } else {
+            "connect error"
+        };
+        return OdooError::Transport {
+            phase: Phase::Connect,
+            what,
+            source,
+        };
     }
     let what = if source.is_timeout() {
         "request timed out after sending"
     } else {
         "connection closed before a complete answer"
     };
-    OdooError::Transport { phase: Phase::AfterSend, what, source }
+    OdooError::Transport {
+        phase: Phase::AfterSend,
+        what,
+        source,
+    }
 }

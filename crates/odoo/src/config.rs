@@ -100,14 +100,21 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 4, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(5) }
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+        }
     }
 }
 
 impl RetryPolicy {
     /// No retries at all.
-    pub const NEVER: RetryPolicy =
-        RetryPolicy { max_attempts: 1, base_delay: Duration::ZERO, max_delay: Duration::ZERO };
+    pub const NEVER: RetryPolicy = RetryPolicy {
+        max_attempts: 1,
+        base_delay: Duration::ZERO,
+        max_delay: Duration::ZERO,
+    };
 
     /// The full-jitter delay before attempt `attempt + 1`, given that `attempt` failed.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -145,7 +152,10 @@ impl OdooConfig {
     /// and protocol `Auto`. Fails on a URL that is not absolute http(s).
     pub fn new(url: &str, database: &str, login: &str, api_key: SecretString) -> Result<Self, ConfigError> {
         if database.trim().is_empty() {
-            return Err(ConfigError::Invalid { field: "database", reason: "must not be empty" });
+            return Err(ConfigError::Invalid {
+                field: "database",
+                reason: "must not be empty",
+            });
         }
         Ok(Self {
             url: parse_url(url)?,
@@ -182,7 +192,9 @@ impl OdooConfig {
     /// Reads `ODOO_URL`, `ODOO_DB`, `ODOO_LOGIN`, `ODOO_API_KEY` and the optional
     /// `ODOO_PROTOCOL` (default `auto`). Returns `Ok(None)` when `ODOO_URL` is unset.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
-        let Ok(url) = std::env::var("ODOO_URL") else { return Ok(None) };
+        let Ok(url) = std::env::var("ODOO_URL") else {
+            return Ok(None);
+        };
         let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::MissingEnv(name));
         let key = SecretString::from(var("ODOO_API_KEY")?);
         let config = Self::new(&url, &var("ODOO_DB")?, &var("ODOO_LOGIN")?, key)?;
@@ -203,7 +215,10 @@ impl OdooConfig {
 }
 
 fn parse_url(raw: &str) -> Result<Url, ConfigError> {
-    let err = |reason: &str| ConfigError::Url { url: raw.to_owned(), reason: reason.to_owned() };
+    let err = |reason: &str| ConfigError::Url {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
     let url = Url::parse(raw.trim()).map_err(|e| err(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(err("the scheme must be http or https"));
@@ -234,30 +249,55 @@ mod tests {
         assert_eq!(" JsonRpc ".parse::<Protocol>().ok(), Some(Protocol::JsonRpc));
         assert_eq!("auto".parse::<Protocol>().ok(), Some(Protocol::Auto));
         let err = "xmlrpc".parse::<Protocol>().err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("invalid Odoo protocol \"xmlrpc\": expected json2, jsonrpc or auto"));
+        assert_eq!(
+            err.as_deref(),
+            Some("invalid Odoo protocol \"xmlrpc\": expected json2, jsonrpc or auto")
+        );
     }
 
     #[test]
     fn bad_urls_are_refused_with_a_reason() {
-        for bad in ["", "erp.example.com", "ftp://erp.example.com", "http://u:p@erp.example.com", "http://x/?db=a"] {
+        for bad in [
+            "",
+            "erp.example.com",
+            "ftp://erp.example.com",
+            "http://u:p@erp.example.com",
+            "http://x/?db=a",
+        ] {
             let err = OdooConfig::new(bad, "db", "admin", key()).err();
-            assert!(matches!(err, Some(ConfigError::Url { .. })), "{bad:?} gave {err:?}");
+            assert!(
+                matches!(err, Some(ConfigError::Url { .. })),
+                "{bad:?} gave {err:?}"
+            );
         }
-        assert!(matches!(OdooConfig::new("http://x", " ", "a", key()), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(
+            OdooConfig::new("http://x", " ", "a", key()),
+            Err(ConfigError::Invalid { .. })
+        ));
     }
 
     #[test]
     fn endpoint_keeps_a_path_prefix() {
         let cfg = OdooConfig::new("https://erp.example.com/odoo/", "db", "admin", key()).ok();
         let url = cfg.map(|c| c.endpoint("json/2/res.partner/read").to_string());
-        assert_eq!(url.as_deref(), Some("https://erp.example.com/odoo/json/2/res.partner/read"));
+        assert_eq!(
+            url.as_deref(),
+            Some("https://erp.example.com/odoo/json/2/res.partner/read")
+        );
         let cfg = OdooConfig::new("http://127.0.0.1:8069", "db", "admin", key()).ok();
-        assert_eq!(cfg.map(|c| c.endpoint("jsonrpc").to_string()).as_deref(), Some("http://127.0.0.1:8069/jsonrpc"));
+        assert_eq!(
+            cfg.map(|c| c.endpoint("jsonrpc").to_string()).as_deref(),
+            Some("http://127.0.0.1:8069/jsonrpc")
+        );
     }
 
     #[test]
     fn backoff_stays_under_the_exponential_ceiling() {
-        let p = RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(350) };
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+        };
         for _ in 0..200 {
             assert!(p.backoff(1) <= Duration::from_millis(100));
             assert!(p.backoff(2) <= Duration::from_millis(200));

@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn terms_are_anded_implicitly() {
         let d = Domain::all().eq("module", "spine").term("res_id", Op::Gt, 3);
-        assert_eq!(d.to_value(), json!([["module", "=", "spine"], ["res_id", ">", 3]]));
+        assert_eq!(
+            d.to_value(),
+            json!([["module", "=", "spine"], ["res_id", ">", 3]])
+        );
         assert_eq!(Domain::all().to_value(), json!([]));
         assert!(Domain::all().is_all());
     }
@@ -155,17 +158,38 @@ mod tests {
         let d = a.or(b).eq("active", true);
         assert_eq!(
             d.to_value(),
-            json!(["|", "&", ["a", "=", 1], ["b", "=", 2], ["c", "in", [3, 4]], ["active", "=", true]])
+            json!([
+                "|",
+                "&",
+                ["a", "=", 1],
+                ["b", "=", 2],
+                ["c", "in", [3, 4]],
+                ["active", "=", true]
+            ])
         );
     }
 
     #[test]
     fn nested_or_stays_well_formed() {
-        let d = Domain::all().eq("a", 1).or(Domain::all().eq("b", 2)).or(Domain::all().eq("c", 3).eq("d", 4));
+        let d = Domain::all()
+            .eq("a", 1)
+            .or(Domain::all().eq("b", 2))
+            .or(Domain::all().eq("c", 3).eq("d", 4));
         assert_eq!(
             d.to_value(),
-            json!(["|", "|", ["a", "=", 1], ["b", "=", 2], "&", ["c", "=", 3], ["d", "=", 4]])
+            json!([
+                "|",
+                "|",
+                ["a", "=", 1],
+                ["b", "=", 2],
+                "&",
+                ["c", "=", 3],
+                ["d", "=", 4]
+            ])
         );
-        assert!(Domain::all().or(Domain::all().eq("a", 1)).is_all(), "TRUE or x is TRUE");
+        assert!(
+            Domain::all().or(Domain::all().eq("a", 1)).is_all(),
+            "TRUE or x is TRUE"
+        );
     }
 }

@@ -219,8 +219,17 @@ impl Classify for OdooError {
         if !self.is_transient() {
             return Disposition::Permanent;
         }
-        let overload = matches!(self, OdooError::Http { status: 429 | 503, .. });
-        Disposition::Transient { retry_after: self.retry_after(), overload }
+        let overload = matches!(
+            self,
+            OdooError::Http {
+                status: 429 | 503,
+                ..
+            }
+        );
+        Disposition::Transient {
+            retry_after: self.retry_after(),
+            overload,
+        }
     }
 }
 
@@ -236,14 +245,20 @@ mod tests {
             message: "You cannot create recursive Partner hierarchies.".into(),
             debug: "Traceback (most recent call last):\n  File \"/opt/odoo/secret.py\"".into(),
         };
-        let err = OdooError::Server { kind: ErrorKind::Business, fault };
+        let err = OdooError::Server {
+            kind: ErrorKind::Business,
+            fault,
+        };
         let shown = err.to_string();
         assert_eq!(
             shown,
             "business error from Odoo (odoo.exceptions.ValidationError): You cannot create recursive Partner hierarchies."
         );
         assert!(!shown.contains("Traceback"));
-        assert!(err.server_fault().is_some_and(|f| f.debug.contains("secret.py")), "kept for the log");
+        assert!(
+            err.server_fault().is_some_and(|f| f.debug.contains("secret.py")),
+            "kept for the log"
+        );
         assert_eq!(err.disposition(), Disposition::Permanent);
     }
 
@@ -252,11 +267,22 @@ mod tests {
         let err = OdooError::Load {
             model: "sale.order".into(),
             messages: vec![
-                LoadMessage { level: "error".into(), field: Some("partner_id".into()), message: "No match".into() },
-                LoadMessage { level: "error".into(), field: None, message: "Bad row".into() },
+                LoadMessage {
+                    level: "error".into(),
+                    field: Some("partner_id".into()),
+                    message: "No match".into(),
+                },
+                LoadMessage {
+                    level: "error".into(),
+                    field: None,
+                    message: "Bad row".into(),
+                },
             ],
         };
-        assert_eq!(err.to_string(), "business error: load into sale.order failed: field partner_id: No match; Bad row");
+        assert_eq!(
+            err.to_string(),
+            "business error: load into sale.order failed: field partner_id: No match; Bad row"
+        );
         assert_eq!(err.kind(), ErrorKind::Business);
     }
 
@@ -269,7 +295,13 @@ mod tests {
             detail: "too many requests".into(),
             retry_after: Some(Duration::from_secs(3)),
         };
-        assert_eq!(err.disposition(), Disposition::Transient { retry_after: Some(Duration::from_secs(3)), overload: true });
+        assert_eq!(
+            err.disposition(),
+            Disposition::Transient {
+                retry_after: Some(Duration::from_secs(3)),
+                overload: true
+            }
+        );
         assert!(!err.may_have_applied());
     }
 }

@@ -39,9 +39,9 @@ fn record_paths(fields: &[&str]) -> Vec<(String, Option<usize>)> {
         }
     }
     for (prefix, id_col) in &mut paths {
-        *id_col = fields.iter().position(|f| {
-            f.strip_prefix(prefix.as_str()).is_some_and(is_id)
-        });
+        *id_col = fields
+            .iter()
+            .position(|f| f.strip_prefix(prefix.as_str()).is_some_and(is_id));
     }
     paths
 }
@@ -57,7 +57,9 @@ pub fn is_upsert(fields: &[&str], rows: &[Vec<String>]) -> bool {
         // (`x/id`) whose `x` is not itself a sub-record level.
         let own = |i: usize| match fields[i].strip_prefix(prefix.as_str()).map(|r| r.split_once('/')) {
             Some(None) => true,
-            Some(Some((head, tail))) => is_id(tail) && !paths.iter().any(|(p, _)| *p == format!("{prefix}{head}/")),
+            Some(Some((head, tail))) => {
+                is_id(tail) && !paths.iter().any(|(p, _)| *p == format!("{prefix}{head}/"))
+            }
             None => false,
         };
         rows.iter().all(|row| {
@@ -79,7 +81,10 @@ fn message(value: &Value) -> LoadMessage {
 /// Reads `{"ids": [...] | false, "messages": [...]}`. Error messages or `ids: false`
 /// are a failed write ([`OdooError::Load`]); warnings are returned with the ids.
 pub fn parse_answer(model: &str, answer: &Value) -> Result<LoadResult, OdooError> {
-    let protocol = |detail: &str| OdooError::Protocol { detail: format!("load answer: {detail}"), source: None };
+    let protocol = |detail: &str| OdooError::Protocol {
+        detail: format!("load answer: {detail}"),
+        source: None,
+    };
     let messages: Vec<LoadMessage> = match answer.get("messages") {
         Some(Value::Array(items)) => items.iter().map(message).collect(),
         None | Some(Value::Null) => Vec::new(),
@@ -96,10 +101,17 @@ pub fn parse_answer(model: &str, answer: &Value) -> Result<LoadResult, OdooError
         _ => {
             let mut all = errors;
             if all.is_empty() {
-                all.push(LoadMessage { level: "error".into(), field: None, message: "ids: false without a message".into() });
+                all.push(LoadMessage {
+                    level: "error".into(),
+                    field: None,
+                    message: "ids: false without a message".into(),
+                });
             }
             all.extend(warnings);
-            Err(OdooError::Load { model: model.to_owned(), messages: all })
+            Err(OdooError::Load {
+                model: model.to_owned(),
+                messages: all,
+            })
         }
     }
 }
@@ -110,35 +122,73 @@ mod tests {
     use serde_json::json;
 
     fn rows(data: &[&[&str]]) -> Vec<Vec<String>> {
-        data.iter().map(|r| r.iter().map(|s| (*s).to_owned()).collect()).collect()
+        data.iter()
+            .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
+            .collect()
     }
 
     #[test]
     fn a_record_with_an_external_id_is_an_upsert() {
-        assert!(is_upsert(&["id", "name", "parent_id/id"], &rows(&[&["spine.c1", "Ann", "spine.p"]])));
+        assert!(is_upsert(
+            &["id", "name", "parent_id/id"],
+            &rows(&[&["spine.c1", "Ann", "spine.p"]])
+        ));
         assert!(is_upsert(&[".id", "name"], &rows(&[&["7", "Ann"]])));
         assert!(!is_upsert(&["name"], &rows(&[&["Ann"]])), "no id column");
-        assert!(!is_upsert(&["id", "name"], &rows(&[&["", "Ann"]])), "an empty id creates");
+        assert!(
+            !is_upsert(&["id", "name"], &rows(&[&["", "Ann"]])),
+            "an empty id creates"
+        );
     }
 
     #[test]
     fn one2many_lines_need_their_own_ids() {
-        let fields = ["id", "partner_id/.id", "order_line/id", "order_line/product_id/.id", "order_line/product_uom_qty"];
-        let good = rows(&[&["spine.o1", "3", "spine.o1_l1", "5", "2"], &["", "", "spine.o1_l2", "6", "1"]]);
+        let fields = [
+            "id",
+            "partner_id/.id",
+            "order_line/id",
+            "order_line/product_id/.id",
+            "order_line/product_uom_qty",
+        ];
+        let good = rows(&[
+            &["spine.o1", "3", "spine.o1_l1", "5", "2"],
+            &["", "", "spine.o1_l2", "6", "1"],
+        ]);
         assert!(is_upsert(&fields, &good));
-        let missing_line_id = rows(&[&["spine.o1", "3", "spine.o1_l1", "5", "2"], &["", "", "", "6", "1"]]);
+        let missing_line_id = rows(&[
+            &["spine.o1", "3", "spine.o1_l1", "5", "2"],
+            &["", "", "", "6", "1"],
+        ]);
         assert!(!is_upsert(&fields, &missing_line_id));
-        let trap = ["id", "partner_id/.id", "order_line/product_id/.id", "order_line/product_uom_qty"];
-        assert!(!is_upsert(&trap, &rows(&[&["spine.o1", "3", "5", "2"]])), "the one2many trap");
+        let trap = [
+            "id",
+            "partner_id/.id",
+            "order_line/product_id/.id",
+            "order_line/product_uom_qty",
+        ];
+        assert!(
+            !is_upsert(&trap, &rows(&[&["spine.o1", "3", "5", "2"]])),
+            "the one2many trap"
+        );
     }
 
     #[test]
     fn error_messages_or_false_ids_fail_the_write() {
         let ok = parse_answer("res.partner", &json!({"ids": [9], "messages": [], "nextrow": 0}));
-        assert_eq!(ok.ok(), Some(LoadResult { ids: vec![9], warnings: vec![] }));
-        let bad = json!({"ids": false, "messages": [{"type": "error", "field": "email", "message": "bad email"}]});
+        assert_eq!(
+            ok.ok(),
+            Some(LoadResult {
+                ids: vec![9],
+                warnings: vec![]
+            })
+        );
+        let bad =
+            json!({"ids": false, "messages": [{"type": "error", "field": "email", "message": "bad email"}]});
         let err = parse_answer("res.partner", &bad).err();
-        assert_eq!(err.as_ref().map(ToString::to_string).as_deref(), Some("business error: load into res.partner failed: field email: bad email"));
+        assert_eq!(
+            err.as_ref().map(ToString::to_string).as_deref(),
+            Some("business error: load into res.partner failed: field email: bad email")
+        );
         let silent = parse_answer("res.partner", &json!({"ids": false, "messages": []}));
         assert!(matches!(silent, Err(OdooError::Load { .. })));
         let garbage = parse_answer("res.partner", &json!({"ids": "x"}));

@@ -121,7 +121,15 @@ impl Call {
         if let Some(context) = &self.context {
             kwargs.insert("context".to_owned(), Value::Object(context.clone()));
         }
-        json!([database, uid, key.expose_secret(), self.model, self.method, positional, kwargs])
+        json!([
+            database,
+            uid,
+            key.expose_secret(),
+            self.model,
+            self.method,
+            positional,
+            kwargs
+        ])
     }
 }
 
@@ -133,12 +141,25 @@ pub fn jsonrpc_envelope(id: u64, service: &str, method: &str, args: Value) -> Va
 
 /// Decodes a JSON-2 answer (status and body) into the result or a classified error.
 pub fn decode_json2(path: &str, status: u16, body: &[u8]) -> Result<Value, OdooError> {
-    json2_answer(&Answer { path, status, retry_after: None, body })
+    json2_answer(&Answer {
+        path,
+        status,
+        retry_after: None,
+        body,
+    })
 }
 
 /// Decodes a JSON-RPC answer into the result or a classified error, checking the id.
 pub fn decode_jsonrpc(status: u16, body: &[u8], id: u64) -> Result<Value, OdooError> {
-    jsonrpc_answer(&Answer { path: "/jsonrpc", status, retry_after: None, body }, id)
+    jsonrpc_answer(
+        &Answer {
+            path: "/jsonrpc",
+            status,
+            retry_after: None,
+            body,
+        },
+        id,
+    )
 }
 
 #[cfg(test)]

@@ -45,10 +45,20 @@ pub struct Canned {
 
 impl Canned {
     pub fn json(status: u16, body: Value) -> Self {
-        Canned { status, content_type: "application/json", headers: vec![], body: body.to_string() }
+        Canned {
+            status,
+            content_type: "application/json",
+            headers: vec![],
+            body: body.to_string(),
+        }
     }
     pub fn html(status: u16, body: &str) -> Self {
-        Canned { status, content_type: "text/html; charset=utf-8", headers: vec![], body: body.to_owned() }
+        Canned {
+            status,
+            content_type: "text/html; charset=utf-8",
+            headers: vec![],
+            body: body.to_owned(),
+        }
     }
     pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
         self.headers.push((name, value.to_owned()));
@@ -60,12 +70,18 @@ impl Canned {
     }
     /// A JSON-RPC success envelope echoing the request id.
     pub fn rpc_result(req: &Captured, result: Value) -> Self {
-        Canned::json(200, json!({"jsonrpc": "2.0", "id": req.rpc_id(), "result": result}))
+        Canned::json(
+            200,
+            json!({"jsonrpc": "2.0", "id": req.rpc_id(), "result": result}),
+        )
     }
     /// A JSON-RPC error envelope echoing the request id.
     pub fn rpc_error(req: &Captured, name: &str, message: &str) -> Self {
         let data = json!({"name": name, "message": message, "arguments": [message], "context": {}, "debug": "Traceback ..."});
-        Canned::json(200, json!({"jsonrpc": "2.0", "id": req.rpc_id(), "error": {"code": 0, "message": "Odoo Server Error", "data": data}}))
+        Canned::json(
+            200,
+            json!({"jsonrpc": "2.0", "id": req.rpc_id(), "error": {"code": 0, "message": "Odoo Server Error", "data": data}}),
+        )
     }
 }
 
@@ -77,9 +93,21 @@ struct AppState {
     seen: mpsc::UnboundedSender<Captured>,
 }
 
-async fn handle(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let body = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let captured = Captured { method, path: uri.path().to_owned(), headers, body };
+async fn handle(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let captured = Captured {
+        method,
+        path: uri.path().to_owned(),
+        headers,
+        body,
+    };
     let canned = (state.responder)(&captured);
     let _ = state.seen.send(captured);
     let status = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -104,7 +132,10 @@ pub struct CaptureServer {
 impl CaptureServer {
     pub async fn start(responder: impl Fn(&Captured) -> Canned + Send + Sync + 'static) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let state = AppState { responder: Arc::new(responder), seen: tx };
+        let state = AppState {
+            responder: Arc::new(responder),
+            seen: tx,
+        };
         let app = Router::new().fallback(handle).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -117,7 +148,10 @@ impl CaptureServer {
     /// A client for this server with the given protocol and no retry delay.
     pub fn client(&self, protocol: Protocol, retry: RetryPolicy) -> OdooClient {
         let key = SecretString::from("test-key".to_owned());
-        let config = OdooConfig::new(&self.url, "testdb", "admin", key).expect("config").with_protocol(protocol).with_retry(retry);
+        let config = OdooConfig::new(&self.url, "testdb", "admin", key)
+            .expect("config")
+            .with_protocol(protocol)
+            .with_retry(retry);
         OdooClient::new(config).expect("client")
     }
 

@@ -36,14 +36,24 @@ pub async fn target_with(sim_config: SimConfig) -> Target {
                 p => vec![p],
             };
             eprintln!("odoo tests: real Odoo at {} (db {})", config.url, config.database);
-            Target { sim: None, config: fast(config), protocols }
+            Target {
+                sim: None,
+                config: fast(config),
+                protocols,
+            }
         }
         Ok(None) => {
             let key = SecretString::from(sim_config.api_key.clone());
             let (db, login) = (sim_config.database.clone(), sim_config.login.clone());
-            let sim = SimHandle::start(sim_config).await.expect("simulator starts on a free port");
+            let sim = SimHandle::start(sim_config)
+                .await
+                .expect("simulator starts on a free port");
             let config = OdooConfig::new(&sim.url(), &db, &login, key).expect("simulator URL is valid");
-            Target { sim: Some(sim), config: fast(config), protocols: vec![Protocol::Json2, Protocol::JsonRpc] }
+            Target {
+                sim: Some(sim),
+                config: fast(config),
+                protocols: vec![Protocol::Json2, Protocol::JsonRpc],
+            }
         }
         Err(e) => panic!("ODOO_* environment is set but invalid: {e}"),
     }
@@ -51,11 +61,13 @@ pub async fn target_with(sim_config: SimConfig) -> Target {
 
 /// Short timeouts and quick retries, so fault tests run fast.
 fn fast(config: OdooConfig) -> OdooConfig {
-    config.with_timeouts(Duration::from_secs(2), Duration::from_secs(10)).with_retry(RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-    })
+    config
+        .with_timeouts(Duration::from_secs(2), Duration::from_secs(10))
+        .with_retry(RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        })
 }
 
 impl Target {
@@ -86,7 +98,9 @@ impl Target {
 
 /// A name unique across runs, so tests against a real Odoo never collide.
 pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     format!("{prefix}_{nanos:x}_{:04x}", fastrand::u16(..))
 }
 
@@ -105,6 +119,10 @@ pub fn ctx(value: Value) -> spine_odoo::Kwargs {
 
 /// Creates a storable product with this SKU and answers its id.
 pub async fn product(odoo: &OdooClient, sku: &str) -> i64 {
-    let vals = rec(json!({"name": format!("Product {sku}"), "default_code": sku, "is_storable": true, "list_price": 10.0}));
-    odoo.create("product.product", &[vals]).await.expect("product created")[0]
+    let vals = rec(
+        json!({"name": format!("Product {sku}"), "default_code": sku, "is_storable": true, "list_price": 10.0}),
+    );
+    odoo.create("product.product", &[vals])
+        .await
+        .expect("product created")[0]
 }
