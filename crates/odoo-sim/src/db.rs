@@ -1,5 +1,5 @@
 //! The simulated database: the registry, the store behind a mutex and the per-call
-//! transaction (run on a snapshot, committed only when the whole call succeeds).
+//! transaction (changes journalled, rolled back unless the whole call succeeds).
 
 use std::sync::Mutex;
 
@@ -54,6 +54,7 @@ impl Db {
         let registry = models::registry(&cfg);
         let mut store = Store::default();
         models::seed(&mut store, &cfg);
+        store.commit();
         Self {
             registry,
             store: Mutex::new(store),
@@ -86,23 +87,26 @@ impl Db {
             .store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut snapshot = guard.clone();
+        guard.begin();
         let mut env = Env {
-            store: &mut snapshot,
+            store: &mut guard,
             registry: &self.registry,
             ctx: context,
             cfg: &self.cfg,
             rollback: false,
         };
-        let value = if GENERIC.iter().any(|g| g.name == method) {
-            methods::call_generic(&mut env, &model, &method, &args)?
+        let result = if GENERIC.iter().any(|g| g.name == method) {
+            methods::call_generic(&mut env, &model, &method, &args)
         } else {
-            models::call_business(&mut env, &model, &method, &args)?
+            models::call_business(&mut env, &model, &method, &args)
         };
-        let commit = !env.rollback;
+        let commit = result.is_ok() && !env.rollback;
         if commit {
-            *guard = snapshot;
+            guard.commit();
+        } else {
+            guard.rollback();
         }
+        let value = result?;
         let is_write = matches!(method.as_str(), "create" | "write" | "unlink" | "load")
             || models::business_methods(&model).iter().any(|s| s.name == method);
         Ok(Outcome {

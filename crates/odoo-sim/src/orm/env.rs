@@ -1,4 +1,4 @@
-//! The environment one call runs in: a store snapshot, the model registry, the call's
+//! The environment one call runs in: the store (journalled), the model registry, the call's
 //! context and the server configuration. Low-level record access lives here.
 
 use std::collections::BTreeMap;
@@ -13,8 +13,8 @@ use crate::orm::store::Store;
 /// Every model the server knows, by name.
 pub type Registry = BTreeMap<&'static str, Model>;
 
-/// One call's view of the database; writes land in `store`, a snapshot committed only
-/// when the whole call succeeds.
+/// One call's view of the database; writes land in `store`'s journal and are rolled
+/// back unless the whole call succeeds.
 pub struct Env<'a> {
     pub store: &'a mut Store,
     pub registry: &'a Registry,
