@@ -4,8 +4,11 @@
 //! This crate has no AWS and no Lambda dependency. What it needs from the world it asks
 //! for through narrow traits ("ports") that adapters implement.
 
+pub mod contracts;
 pub mod disposition;
+pub mod idempotency;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 
 pub use disposition::{Classify, Disposition};
