@@ -47,8 +47,11 @@ fn check(value: &str, what: &'static str, max: usize) -> Result<(), IdError> {
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+        )]
         #[serde(try_from = "String", into = "String")]
+        #[schemars(with = "String")]
         pub struct $name(String);
 
         impl $name {
@@ -196,7 +199,9 @@ impl EventKey {
 }
 
 /// The four flows a canonical event can belong to; each has its own queue and worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
     Order,
@@ -239,7 +244,7 @@ impl FromStr for Flow {
 /// The business identity a worker keys its idempotency on: flow, source, the source's id
 /// of the business object, and its revision. Never an SQS message id: a redriven message
 /// gets a new one, while its business identity stays the same.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BusinessKey {
     pub flow: Flow,
     pub source: SourceName,

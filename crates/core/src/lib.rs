@@ -11,6 +11,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 
+pub use contracts::{CanonicalEvent, ContractError, ContractVersion, Envelope, EnvelopeError};
 pub use disposition::{Classify, Disposition};
 pub use ids::{
     BusinessKey, CorrelationId, EventKey, ExternalId, Flow, IdError, Sku, SourceEventId, SourceName,
