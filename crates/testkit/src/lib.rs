@@ -60,7 +60,13 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "spine-testkit"))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "spine-testkit",
+        ))
         .retry_config(RetryConfig::standard().with_max_attempts(2))
         .timeout_config(
             TimeoutConfig::builder()
@@ -109,7 +115,67 @@ mod tests {
     #[tokio::test]
     async fn the_emulator_answers_through_the_real_sdk() {
         let client = dynamodb().await;
-        let out = client.list_tables().send().await.expect("emulated DynamoDB answers");
+        let out = client
+            .list_tables()
+            .send()
+            .await
+            .expect("emulated DynamoDB answers");
         assert!(out.table_names.is_some());
+    }
+
+    /// The emulated-AWS plumbing end to end: a table created and a conditional put that
+    /// wins once and is refused the second time, with the old item returned on the
+    /// failure (what every idempotent step of the spine relies on).
+    #[tokio::test]
+    async fn a_conditional_put_wins_once() {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+            ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+        };
+        let client = dynamodb().await;
+        let table = unique_name("testkit");
+        client
+            .create_table()
+            .table_name(&table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("table created");
+        let put = |owner: &'static str| {
+            client
+                .put_item()
+                .table_name(&table)
+                .item("pk", AttributeValue::S("k1".into()))
+                .item("owner", AttributeValue::S(owner.into()))
+                .condition_expression("attribute_not_exists(pk)")
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+        };
+        put("first").await.expect("the first put wins");
+        let refused = put("second").await.expect_err("the second put is refused");
+        let service = refused.into_service_error();
+        assert!(service.is_conditional_check_failed_exception(), "{service:?}");
+        let old = match service {
+            aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => e.item,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(
+            old.and_then(|i| i.get("owner").cloned()),
+            Some(AttributeValue::S("first".into()))
+        );
     }
 }
