@@ -1,0 +1,206 @@
+//! Reading a source's JSON payload with the path of every field at hand, so a payload
+//! that does not fit is refused with `line_items[2].price: ...` and not a bare "invalid".
+//!
+//! A [`Node`] is a value plus the way to it; the path is rendered only when an error is
+//! built, so the happy path allocates nothing for it.
+
+use crate::error::FieldError;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+use spine_core::{Currency, Money, SourceEventId};
+
+#[derive(Clone, Copy)]
+enum Step<'p> {
+    Root,
+    Key(&'p str),
+    Index(usize),
+}
+
+/// A place in a JSON document: the value there (if any, borrowed for `'v`) and how it
+/// was reached (the chain of parents, borrowed for `'p`).
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'p, 'v> {
+    value: Option<&'v Value>,
+    step: Step<'p>,
+    parent: Option<&'p Node<'p, 'v>>,
+}
+
+impl<'p, 'v> Node<'p, 'v> {
+    /// The document's root.
+    pub(crate) fn root(value: &'v Value) -> Self {
+        Self {
+            value: Some(value),
+            step: Step::Root,
+            parent: None,
+        }
+    }
+
+    /// The JSON path to this node, e.g. `data.object.metadata.order_id`.
+    pub(crate) fn path(&self) -> String {
+        let mut steps = Vec::new();
+        let mut node = Some(self);
+        while let Some(n) = node {
+            steps.push(n.step);
+            node = n.parent;
+        }
+        let mut path = String::new();
+        for step in steps.iter().rev() {
+            match step {
+                Step::Root => {}
+                Step::Key(key) if path.is_empty() => path.push_str(key),
+                Step::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Step::Index(i) => path.push_str(&format!("[{i}]")),
+            }
+        }
+        path
+    }
+
+    /// An error at this node.
+    pub(crate) fn error(&self, reason: impl Into<String>) -> FieldError {
+        FieldError::new(self.path(), reason)
+    }
+
+    /// The member `key` of this object (absent when this is not an object).
+    pub(crate) fn get<'s>(&'s self, key: &'s str) -> Node<'s, 'v>
+    where
+        'p: 's,
+    {
+        Node {
+            value: self.value.and_then(|v| v.get(key)),
+            step: Step::Key(key),
+            parent: Some(self),
+        }
+    }
+
+    /// The value, or "is missing" when absent or null.
+    pub(crate) fn required(&self) -> Result<&'v Value, FieldError> {
+        self.present().ok_or_else(|| self.error("is missing"))
+    }
+
+    /// The value when present and not null.
+    pub(crate) fn present(&self) -> Option<&'v Value> {
+        self.value.filter(|v| !v.is_null())
+    }
+
+    /// A required string.
+    pub(crate) fn str(&self) -> Result<&'v str, FieldError> {
+        self.required()?.as_str().ok_or_else(|| self.error("must be a string"))
+    }
+
+    /// An optional string; blank counts as absent.
+    pub(crate) fn opt_str(&self) -> Result<Option<&'v str>, FieldError> {
+        match self.present() {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.error("must be a string")),
+        }
+    }
+
+    /// An identifier given as a string or a whole number (Shopify and WooCommerce send
+    /// numeric ids; JSON numbers are read as text so 64-bit ids never pass through f64).
+    pub(crate) fn id(&self) -> Result<SourceEventId, FieldError> {
+        let text = match self.required()? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+            _ => return Err(self.error("must be a string or a whole number")),
+        };
+        SourceEventId::parse(&text).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// A required boolean.
+    pub(crate) fn bool(&self) -> Result<bool, FieldError> {
+        self.required()?.as_bool().ok_or_else(|| self.error("must be true or false"))
+    }
+
+    /// A required non-negative whole number.
+    pub(crate) fn u64(&self) -> Result<u64, FieldError> {
+        let value = self.required()?;
+        value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+            .ok_or_else(|| self.error("must be a non-negative whole number"))
+    }
+
+    /// A required amount in minor units, given as a whole number (Stripe's style).
+    pub(crate) fn minor(&self, currency: Currency) -> Result<Money, FieldError> {
+        let value = self.required()?;
+        let minor = value.as_i64().ok_or_else(|| self.error("must be a whole number of minor units"))?;
+        Ok(Money::from_minor(minor, currency))
+    }
+
+    /// A required decimal amount, given as text (`"23.50"`) or a JSON number (`23.5`,
+    /// read from its decimal text, never through a float).
+    pub(crate) fn decimal(&self, currency: Currency) -> Result<Money, FieldError> {
+        let text = match self.required()? {
+            Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            Value::Number(n) => std::borrow::Cow::Owned(n.to_string()),
+            _ => return Err(self.error("must be a decimal amount")),
+        };
+        Money::parse_decimal(&text, currency).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// A required currency code.
+    pub(crate) fn currency(&self) -> Result<Currency, FieldError> {
+        Currency::parse(self.str()?).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// A required RFC 3339 time (`2026-11-20T10:00:00+07:00`).
+    pub(crate) fn rfc3339(&self) -> Result<DateTime<Utc>, FieldError> {
+        DateTime::parse_from_rfc3339(self.str()?.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| self.error("must be an RFC 3339 time"))
+    }
+
+    /// A required local time without offset (`2026-11-20 17:05:00` or with a `T`),
+    /// in the zone `offset_secs` east of UTC.
+    pub(crate) fn local_time(&self, offset_secs: i32) -> Result<DateTime<Utc>, FieldError> {
+        let text = self.str()?.trim();
+        let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .ok_or_else(|| self.error("must be a time like 2026-11-20 17:05:00"))?;
+        let zone = chrono::FixedOffset::east_opt(offset_secs).ok_or_else(|| self.error("bad zone"))?;
+        zone.from_local_datetime(&naive)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| self.error("is not a valid local time"))
+    }
+
+    /// A required time in Unix seconds.
+    pub(crate) fn unix(&self) -> Result<DateTime<Utc>, FieldError> {
+        let seconds = self.required()?.as_i64().ok_or_else(|| self.error("must be Unix seconds"))?;
+        DateTime::from_timestamp(seconds, 0).ok_or_else(|| self.error("is out of range"))
+    }
+
+    /// The elements of a required array, each with its index in the path.
+    pub(crate) fn array<'s>(&'s self) -> Result<Vec<Node<'s, 'v>>, FieldError>
+    where
+        'p: 's,
+    {
+        let items = self.required()?.as_array().ok_or_else(|| self.error("must be an array"))?;
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Node {
+                value: Some(value),
+                step: Step::Index(i),
+                parent: Some(self),
+            })
+            .collect())
+    }
+
+    /// Like [`Node::array`], an absent or null array being empty.
+    pub(crate) fn opt_array<'s>(&'s self) -> Result<Vec<Node<'s, 'v>>, FieldError>
+    where
+        'p: 's,
+    {
+        if self.present().is_none() {
+            return Ok(Vec::new());
+        }
+        self.array()
+    }
+}
