@@ -7,6 +7,8 @@
 //! Every test names its resources with [`unique_name`], so tests run in parallel against
 //! one emulator and never see each other's tables, queues or secrets.
 
+pub mod odoo;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use std::path::PathBuf;
