@@ -8,7 +8,7 @@
 //! check.
 
 use serde::Deserialize;
-use spine_core::SourceName;
+use spine_core::{Flow, SourceName};
 use std::collections::BTreeMap;
 
 /// Stripe's own default tolerance for the `t=` timestamp of `Stripe-Signature`.
@@ -41,6 +41,19 @@ pub enum SourceKind {
         timestamp_header: Option<String>,
         tolerance_secs: u64,
     },
+}
+
+impl SourceKind {
+    /// The flow a source of this kind mostly feeds: shops orders, gateways payments,
+    /// generic sources (carriers) shipments. Used to file events of ignored topics,
+    /// which have no canonical event to take a flow from.
+    pub fn home_flow(&self) -> Flow {
+        match self {
+            Self::Shopify | Self::WooCommerce | Self::Tokopedia => Flow::Order,
+            Self::Stripe { .. } | Self::Midtrans | Self::Xendit => Flow::Payment,
+            Self::Generic { .. } => Flow::Shipment,
+        }
+    }
 }
 
 /// One configured source.

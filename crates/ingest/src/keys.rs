@@ -31,6 +31,12 @@ impl SigningKeys {
         }
     }
 
+    /// The current secret and, when given, the previous one, whose grace period the
+    /// caller has already checked.
+    pub fn accepting(current: SecretString, previous: Option<SecretString>) -> Self {
+        Self { current, previous }
+    }
+
     /// The current secret, plus the previous one when the current one became current
     /// less than `grace` before `now` (after that the old secret is refused).
     pub fn with_previous(
