@@ -1,0 +1,140 @@
+//! [`Syncer`]: one Odoo client, the flows' settings, and the small per-instance caches
+//! that save round trips without ever deciding correctness.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+
+use spine_core::contracts::{OrderV1, PaymentV1, RefundV1, ShipmentV1};
+use spine_core::{CanonicalEvent, Currency, Envelope, SourceName};
+use spine_odoo::OdooClient;
+
+use crate::applied::Applied;
+use crate::config::SyncConfig;
+use crate::error::SyncError;
+
+/// Applies canonical events to one Odoo database. Build it once per Lambda instance and
+/// share it; it is `Send + Sync`.
+///
+/// Contract, for every flow: applying the same event again, or after a failure at any
+/// point (including Odoo committing and the answer being lost), leaves exactly the
+/// records one successful run leaves. Errors say by [`spine_core::Classify`] whether to
+/// retry, wait or park.
+pub struct Syncer {
+    pub(crate) odoo: OdooClient,
+    pub(crate) config: SyncConfig,
+    /// Active currencies by code. Only active ones are kept, so enabling a currency in
+    /// Odoo takes effect at once.
+    currencies: Mutex<HashMap<Currency, i64>>,
+    /// Partner external id to the fingerprint of what this instance last loaded, so a
+    /// known, unchanged customer is not loaded again. Consulted only when Odoo says the
+    /// partner exists, so a partner deleted in Odoo is loaded again.
+    partners: Mutex<HashMap<String, u64>>,
+}
+
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer")
+            .field("odoo", &self.odoo)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Syncer {
+    /// A syncer writing through `odoo` with `config`. Sends nothing.
+    pub fn new(odoo: OdooClient, config: SyncConfig) -> Self {
+        Self {
+            odoo,
+            config,
+            currencies: Mutex::new(HashMap::new()),
+            partners: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The Odoo client (for secret rotation: [`OdooClient::set_api_key`]).
+    pub fn odoo(&self) -> &OdooClient {
+        &self.odoo
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    /// Runs the flow of the envelope's event, with the envelope's source.
+    pub async fn apply(&self, envelope: &Envelope) -> Result<Applied, SyncError> {
+        let source = &envelope.source;
+        match &envelope.event {
+            CanonicalEvent::OrderV1(order) => self.order(source, order).await,
+            CanonicalEvent::PaymentV1(payment) => self.payment(source, payment).await,
+            CanonicalEvent::RefundV1(refund) => self.refund(source, refund).await,
+            CanonicalEvent::ShipmentV1(shipment) => self.shipment(source, shipment).await,
+        }
+    }
+
+    /// Order sync (see [`crate::order`]).
+    pub async fn order(&self, source: &SourceName, order: &OrderV1) -> Result<Applied, SyncError> {
+        self.counted("order", crate::order::sync(self, source, order))
+            .await
+    }
+
+    /// Payment sync (see [`crate::payment`]); `source` is the gateway.
+    pub async fn payment(&self, source: &SourceName, payment: &PaymentV1) -> Result<Applied, SyncError> {
+        self.counted("payment", crate::payment::sync(self, source, payment))
+            .await
+    }
+
+    /// Refund sync (see [`crate::refund`]); `source` is the gateway.
+    pub async fn refund(&self, source: &SourceName, refund: &RefundV1) -> Result<Applied, SyncError> {
+        self.counted("refund", crate::refund::sync(self, source, refund))
+            .await
+    }
+
+    /// Shipment sync (see [`crate::shipment`]); `source` is the carrier or shop.
+    pub async fn shipment(&self, source: &SourceName, shipment: &ShipmentV1) -> Result<Applied, SyncError> {
+        self.counted("shipment", crate::shipment::sync(self, source, shipment))
+            .await
+    }
+
+    /// Runs a flow, counting its round trips and logging the outcome without personal data.
+    async fn counted(
+        &self,
+        flow: &'static str,
+        run: impl Future<Output = Result<Applied, SyncError>>,
+    ) -> Result<Applied, SyncError> {
+        let before = self.odoo.metrics();
+        let result = run.await;
+        let round_trips = self.odoo.metrics().since(&before).round_trips;
+        match &result {
+            Ok(applied) => {
+                tracing::info!(flow, round_trips, already_applied = applied.already_applied, flags = ?applied.flags, "applied to odoo")
+            }
+            Err(error) => tracing::warn!(flow, round_trips, error = %error, "sync failed"),
+        }
+        result.map(|mut applied| {
+            applied.round_trips = round_trips;
+            applied
+        })
+    }
+
+    pub(crate) fn cached_currency(&self, currency: Currency) -> Option<i64> {
+        let cache = self.currencies.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(&currency).copied()
+    }
+
+    pub(crate) fn cache_currency(&self, currency: Currency, id: i64) {
+        let mut cache = self.currencies.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(currency, id);
+    }
+
+    pub(crate) fn partner_unchanged(&self, xid: &str, fingerprint: u64) -> bool {
+        let cache = self.partners.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(xid) == Some(&fingerprint)
+    }
+
+    pub(crate) fn remember_partner(&self, xid: &str, fingerprint: u64) {
+        let mut cache = self.partners.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(xid.to_owned(), fingerprint);
+    }
+}
