@@ -195,7 +195,7 @@ impl Ledger for MemoryLedger {
     async fn query_by_status(
         &self,
         status: StatusKind,
-        flow: Flow,
+        flow: Option<Flow>,
         older_than: DateTime<Utc>,
         limit: u32,
         page: Option<PageToken>,
@@ -204,7 +204,8 @@ impl Ledger for MemoryLedger {
             .lock()
             .values()
             .filter(|e| {
-                !status.is_final() && e.flow == flow && e.status.kind() == status && e.updated_at < older_than
+                let flow_ok = flow.is_none_or(|f| e.flow == f);
+                !status.is_final() && flow_ok && e.status.kind() == status && e.updated_at < older_than
             })
             .cloned()
             .collect();

@@ -129,13 +129,14 @@ pub trait Ledger: Send + Sync {
         page: Option<PageToken>,
     ) -> Result<Page<LedgerEntry>, LedgerError>;
 
-    /// Entries of `flow` in non-final `status` whose status last changed before
-    /// `older_than`, by that time (stuck detection and DLQ views). A final status has no
-    /// index and yields an empty page.
+    /// Entries in non-final `status` (of `flow`, or of every flow for `None`) whose
+    /// status last changed before `older_than`, by that time (stuck detection and DLQ
+    /// views). A final status is not indexed and yields an empty page. With a flow, a
+    /// page may hold fewer than `limit` items (even none) while `next` is still set.
     async fn query_by_status(
         &self,
         status: StatusKind,
-        flow: Flow,
+        flow: Option<Flow>,
         older_than: DateTime<Utc>,
         limit: u32,
         page: Option<PageToken>,

@@ -163,14 +163,18 @@ fn queries_filter_sort_and_page() {
         .collect();
     assert_eq!(ids, ["o1", "o2", "o0"]);
     assert!(second.next.is_none());
-    let stuck =
-        block_on(ledger.query_by_status(StatusKind::Received, Flow::Order, at(8, 4), 10, None)).unwrap();
+    let stuck = block_on(ledger.query_by_status(StatusKind::Received, Some(Flow::Order), at(8, 4), 10, None))
+        .unwrap();
     let ids: Vec<String> = stuck
         .items
         .iter()
         .map(|e| e.source_event_id.to_string())
         .collect();
     assert_eq!(ids, ["o1", "o2"]);
+    let all = block_on(ledger.query_by_status(StatusKind::Received, None, at(8, 4), 10, None)).unwrap();
+    assert_eq!(all.items.len(), 3);
+    let none = block_on(ledger.query_by_status(StatusKind::Applied, None, at(23, 0), 10, None)).unwrap();
+    assert!(none.items.is_empty());
     assert!(matches!(
         block_on(ledger.query_by_flow_day(Flow::Order, day, 2, Some(PageToken("x".into())))),
         Err(LedgerError::InvalidPageToken(_))
