@@ -36,7 +36,13 @@ impl Answer {
 
     /// 200: a topic the spine does not handle; recorded, nothing enqueued.
     pub fn ignored(event_key: &EventKey, topic: &str, correlation_id: &CorrelationId) -> Self {
-        Self::receipt(200, "ignored", Some(event_key.as_str()), Some(topic), correlation_id)
+        Self::receipt(
+            200,
+            "ignored",
+            Some(event_key.as_str()),
+            Some(topic),
+            correlation_id,
+        )
     }
 
     /// The refusal's status and `{"error": ..., "detail": ...}` body.

@@ -29,7 +29,9 @@ pub enum Encoding {
 pub enum SourceKind {
     Shopify,
     WooCommerce,
-    Stripe { tolerance_secs: u64 },
+    Stripe {
+        tolerance_secs: u64,
+    },
     Midtrans,
     Xendit,
     Tokopedia,
@@ -165,7 +167,10 @@ fn kind(spec: &SourceSpec) -> Result<SourceKind, String> {
         "xendit" => SourceKind::Xendit,
         "tokopedia" => SourceKind::Tokopedia,
         "generic" => SourceKind::Generic {
-            header: spec.header.clone().unwrap_or_else(|| DEFAULT_GENERIC_HEADER.to_owned()),
+            header: spec
+                .header
+                .clone()
+                .unwrap_or_else(|| DEFAULT_GENERIC_HEADER.to_owned()),
             encoding: spec.encoding.unwrap_or(Encoding::Hex),
             timestamp_header: spec.timestamp_header.clone(),
             tolerance_secs,

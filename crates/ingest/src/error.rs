@@ -153,7 +153,10 @@ mod tests {
             tolerance_secs: 300,
         });
         assert_eq!((stale.status(), stale.code()), (401, "timestamp_stale"));
-        let big = Rejection::TooLarge { size: 300_000, limit: 262_144 };
+        let big = Rejection::TooLarge {
+            size: 300_000,
+            limit: 262_144,
+        };
         assert_eq!(big.status(), 413);
         let field = Rejection::from(FieldError::new("line_items[0].sku", "is missing"));
         assert_eq!(field.status(), 422);

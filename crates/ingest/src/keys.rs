@@ -83,7 +83,10 @@ mod tests {
             )
         };
         let within = keys("2026-11-20T10:59:59Z");
-        assert_eq!(within.candidates().collect::<Vec<_>>(), [b"new".as_slice(), b"old"]);
+        assert_eq!(
+            within.candidates().collect::<Vec<_>>(),
+            [b"new".as_slice(), b"old"]
+        );
         let after = keys("2026-11-20T11:00:00Z");
         assert_eq!(after.candidates().count(), 1);
         assert!(!format!("{within:?}").contains("old"));

@@ -5,6 +5,7 @@
 use crate::config::{SourceConfig, SourceKind};
 use crate::error::Rejection;
 use crate::headers::Headers;
+use crate::json::Json;
 use crate::keys::SigningKeys;
 use crate::map::{Mapped, map};
 use crate::verify::{verify_midtrans, verify_request};
@@ -70,7 +71,9 @@ pub fn check_request(headers: &Headers, body: &[u8], limits: &Limits) -> Result<
     let content_type = headers.get_trimmed("content-type").unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(Rejection::UnsupportedMediaType(content_type.chars().take(100).collect()));
+        return Err(Rejection::UnsupportedMediaType(
+            content_type.chars().take(100).collect(),
+        ));
     }
     Ok(())
 }
@@ -89,7 +92,7 @@ pub fn process(
     correlation_id: CorrelationId,
 ) -> Result<Outcome, Rejection> {
     verify_request(&config.kind, keys, headers, body, received_at)?;
-    let json: serde_json::Value = serde_json::from_slice(body).map_err(Rejection::NotJson)?;
+    let json = Json::parse(body).map_err(Rejection::NotJson)?;
     if config.kind == SourceKind::Midtrans {
         verify_midtrans(keys, &json)?;
     }

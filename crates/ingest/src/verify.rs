@@ -7,12 +7,12 @@
 use crate::config::{Encoding, SourceKind};
 use crate::error::SignatureError;
 use crate::headers::Headers;
+use crate::json::Json;
 use crate::keys::SigningKeys;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::Value;
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
@@ -45,28 +45,45 @@ pub fn verify_request(
             encoding,
             timestamp_header,
             tolerance_secs,
-        } => generic(keys, headers, body, now, (header, *encoding), timestamp_header.as_deref(), *tolerance_secs),
+        } => generic(
+            keys,
+            headers,
+            body,
+            now,
+            (header, *encoding),
+            timestamp_header.as_deref(),
+            *tolerance_secs,
+        ),
     }
 }
 
 /// Midtrans: `signature_key` = hex SHA-512(order_id + status_code + gross_amount + server key).
-pub fn verify_midtrans(keys: &SigningKeys, body: &Value) -> Result<(), SignatureError> {
+pub(crate) fn verify_midtrans(keys: &SigningKeys, body: &Json) -> Result<(), SignatureError> {
     let field = |name: &'static str| {
         body.get(name)
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .ok_or_else(|| SignatureError::MissingField(name.to_owned()))
     };
     let given = field("signature_key")?;
-    let (order_id, status_code, gross_amount) = (field("order_id")?, field("status_code")?, field("gross_amount")?);
-    let given = hex::decode(given).map_err(|_| SignatureError::Malformed("the signature_key field".into()))?;
+    let (order_id, status_code, gross_amount) =
+        (field("order_id")?, field("status_code")?, field("gross_amount")?);
+    let given =
+        hex::decode(given).map_err(|_| SignatureError::Malformed("the signature_key field".into()))?;
     let matches = keys.candidates().any(|key| {
         let mut digest = Sha512::new();
-        for part in [order_id.as_bytes(), status_code.as_bytes(), gross_amount.as_bytes(), key] {
+        for part in [
+            order_id.as_bytes(),
+            status_code.as_bytes(),
+            gross_amount.as_bytes(),
+            key,
+        ] {
             digest.update(part);
         }
         bool::from(digest.finalize().as_slice().ct_eq(&given))
     });
-    matches.then_some(()).ok_or_else(|| SignatureError::Mismatch("signature_key".into()))
+    matches
+        .then_some(())
+        .ok_or_else(|| SignatureError::Mismatch("signature_key".into()))
 }
 
 fn decode(value: &str, encoding: Encoding, header: &str) -> Result<Vec<u8>, SignatureError> {
@@ -98,9 +115,7 @@ fn hmac_header(
     encoding: Encoding,
     parts: &[&[u8]],
 ) -> Result<(), SignatureError> {
-    let value = headers
-        .get_trimmed(header)
-        .ok_or_else(|| missing(header))?;
+    let value = headers.get_trimmed(header).ok_or_else(|| missing(header))?;
     let expected = decode(value, encoding, header)?;
     if any_key_signs(keys, parts, &expected) {
         Ok(())
@@ -174,7 +189,9 @@ fn xendit(keys: &SigningKeys, headers: &Headers) -> Result<(), SignatureError> {
     let matches = keys
         .candidates()
         .any(|key| bool::from(Sha256::digest(key).ct_eq(&given)));
-    matches.then_some(()).ok_or_else(|| SignatureError::Mismatch(XENDIT_TOKEN.into()))
+    matches
+        .then_some(())
+        .ok_or_else(|| SignatureError::Mismatch(XENDIT_TOKEN.into()))
 }
 
 fn generic(
@@ -194,7 +211,9 @@ fn generic(
             .ok_or_else(|| SignatureError::Mismatch(header.to_owned()));
     };
     let t = headers.get_trimmed(ts_header).ok_or_else(|| missing(ts_header))?;
-    let seconds: i64 = t.parse().map_err(|_| SignatureError::Malformed(ts_header.to_owned()))?;
+    let seconds: i64 = t
+        .parse()
+        .map_err(|_| SignatureError::Malformed(ts_header.to_owned()))?;
     if !any_key_signs(keys, &[t.as_bytes(), b".", body], &expected) {
         return Err(SignatureError::Mismatch(header.to_owned()));
     }

@@ -30,8 +30,14 @@ fn vendor_signature_holds(s: &Sample) -> bool {
         // Stripe: v1 = hex(HMAC-SHA256(secret, "{t}.{body}")).
         "stripe" => {
             let header = h("Stripe-Signature");
-            let t = header.split(',').find_map(|p| p.strip_prefix("t=")).unwrap_or_default();
-            let v1 = header.split(',').find_map(|p| p.strip_prefix("v1=")).unwrap_or_default();
+            let t = header
+                .split(',')
+                .find_map(|p| p.strip_prefix("t="))
+                .unwrap_or_default();
+            let v1 = header
+                .split(',')
+                .find_map(|p| p.strip_prefix("v1="))
+                .unwrap_or_default();
             let signed = [t.as_bytes(), b".", &s.body].concat();
             v1 == hex::encode(hmac_sha256(key, &signed))
         }
@@ -39,7 +45,12 @@ fn vendor_signature_holds(s: &Sample) -> bool {
         "midtrans" => {
             let json = s.json();
             let field = |n: &str| json[n].as_str().unwrap_or_default().to_owned();
-            let input = format!("{}{}{}{key}", field("order_id"), field("status_code"), field("gross_amount"));
+            let input = format!(
+                "{}{}{}{key}",
+                field("order_id"),
+                field("status_code"),
+                field("gross_amount")
+            );
             field("signature_key") == hex::encode(Sha512::digest(input.as_bytes()))
         }
         // Xendit: the callback token itself.
@@ -74,7 +85,9 @@ enum Expect {
 fn expectation(name: &str) -> Expect {
     use Expect::*;
     match name {
-        "shopify-orders-create.json" | "shopify-orders-updated.json" | "shopify-duplicate.json" => Event(Flow::Order),
+        "shopify-orders-create.json" | "shopify-orders-updated.json" | "shopify-duplicate.json" => {
+            Event(Flow::Order)
+        }
         "woocommerce-order-created.json" | "tokopedia-order-notification.json" => Event(Flow::Order),
         "stripe-payment-intent-succeeded.json" | "midtrans-settlement.json" | "xendit-invoice-paid.json" => {
             Event(Flow::Payment)
@@ -108,7 +121,12 @@ fn every_sample_gets_its_outcome() {
             }
             (Expect::Ignored, Ok(Outcome::Ignored { .. })) => {}
             (Expect::Refused(status, code), Err(rejection)) => {
-                assert_eq!((rejection.status(), rejection.code()), (status, code), "{}: {rejection}", s.name);
+                assert_eq!(
+                    (rejection.status(), rejection.code()),
+                    (status, code),
+                    "{}: {rejection}",
+                    s.name
+                );
                 let body = rejection.body();
                 assert_eq!(body.error, code);
                 assert!(!body.detail.is_empty());
@@ -141,7 +159,11 @@ fn a_signature_never_reveals_the_expected_value() {
 
 #[test]
 fn a_body_changed_after_signing_is_refused() {
-    for name in ["shopify-orders-create.json", "tokopedia-order-notification.json", "stripe-charge-refunded.json"] {
+    for name in [
+        "shopify-orders-create.json",
+        "tokopedia-order-notification.json",
+        "stripe-charge-refunded.json",
+    ] {
         let mut s = sample(name);
         let at = s.body.iter().position(|b| *b == b'1').expect("a digit");
         s.body[at] = b'2';
@@ -168,21 +190,41 @@ fn event_of(name: &str) -> (spine_core::Envelope, CanonicalEvent) {
 #[test]
 fn shopify_orders_map_exactly() {
     let (envelope, event) = event_of("shopify-orders-create.json");
-    let CanonicalEvent::OrderV1(order) = event else { panic!("order expected") };
-    assert_eq!(envelope.source_event_id.as_str(), "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043");
-    assert_eq!(envelope.business_key.render(), "order:shopify:820982911946154508:r0");
+    let CanonicalEvent::OrderV1(order) = event else {
+        panic!("order expected")
+    };
+    assert_eq!(
+        envelope.source_event_id.as_str(),
+        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
+    );
+    assert_eq!(
+        envelope.business_key.render(),
+        "order:shopify:820982911946154508:r0"
+    );
     assert_eq!(order.total.minor, 6196);
     assert_eq!(order.tax_total.minor, 446);
     assert_eq!(order.shipping.map(|m| m.minor), Some(500));
     assert_eq!(order.lines.len(), 3);
-    assert_eq!((order.lines[0].quantity, order.lines[0].unit_price.minor, order.lines[0].discount.minor), (2, 1250, 500));
+    assert_eq!(
+        (
+            order.lines[0].quantity,
+            order.lines[0].unit_price.minor,
+            order.lines[0].discount.minor
+        ),
+        (2, 1250, 500)
+    );
     assert_eq!(order.customer.customer_id, "115310627314723954");
     assert_eq!(order.customer.name, "Ada Lovelace");
     assert_eq!(order.placed_at.to_rfc3339(), "2026-11-20T09:59:12+00:00");
-    assert_eq!(order.shipping_address.and_then(|a| a.city).as_deref(), Some("Ottawa"));
+    assert_eq!(
+        order.shipping_address.and_then(|a| a.city).as_deref(),
+        Some("Ottawa")
+    );
 
     let (updated, event) = event_of("shopify-orders-updated.json");
-    let CanonicalEvent::OrderV1(order) = event else { panic!("order expected") };
+    let CanonicalEvent::OrderV1(order) = event else {
+        panic!("order expected")
+    };
     assert!(order.revision > 0, "an update outranks the create");
     assert_eq!(updated.business_key.entity_id.as_str(), "820982911946154508");
 }
@@ -190,11 +232,16 @@ fn shopify_orders_map_exactly() {
 #[test]
 fn woocommerce_lines_keep_the_shops_net_total() {
     let (_, event) = event_of("woocommerce-order-created.json");
-    let CanonicalEvent::OrderV1(order) = event else { panic!("order expected") };
+    let CanonicalEvent::OrderV1(order) = event else {
+        panic!("order expected")
+    };
     assert_eq!(order.currency.as_str(), "IDR");
     assert_eq!(order.total.minor, 30_500_000, "IDR has two decimals in ISO 4217");
     let line = &order.lines[0];
-    assert_eq!((line.unit_price.minor, line.discount.minor), (6_000_000, 1_500_000));
+    assert_eq!(
+        (line.unit_price.minor, line.discount.minor),
+        (6_000_000, 1_500_000)
+    );
     assert_eq!(order.customer.customer_id, "guest:siti@example.co.id");
     assert_eq!(order.placed_at.to_rfc3339(), "2026-11-20T09:58:02+00:00");
 }
@@ -202,39 +249,78 @@ fn woocommerce_lines_keep_the_shops_net_total() {
 #[test]
 fn gateway_payments_and_refunds_name_their_orders() {
     let (_, event) = event_of("stripe-payment-intent-succeeded.json");
-    let CanonicalEvent::PaymentV1(payment) = event else { panic!("payment expected") };
-    assert_eq!((payment.amount.minor, payment.amount.currency.as_str()), (6196, "USD"));
-    assert_eq!(payment.order.sale_order_xid().as_str(), "spine.shopify_order_820982911946154508");
+    let CanonicalEvent::PaymentV1(payment) = event else {
+        panic!("payment expected")
+    };
+    assert_eq!(
+        (payment.amount.minor, payment.amount.currency.as_str()),
+        (6196, "USD")
+    );
+    assert_eq!(
+        payment.order.sale_order_xid().as_str(),
+        "spine.shopify_order_820982911946154508"
+    );
 
     let (_, event) = event_of("stripe-charge-refunded.json");
-    let CanonicalEvent::RefundV1(refund) = event else { panic!("refund expected") };
-    assert_eq!((refund.refund_id.as_str(), refund.amount.minor), ("re_3QkZx2LkdIwHu7ix0R3fUnD1", 1250));
+    let CanonicalEvent::RefundV1(refund) = event else {
+        panic!("refund expected")
+    };
+    assert_eq!(
+        (refund.refund_id.as_str(), refund.amount.minor),
+        ("re_3QkZx2LkdIwHu7ix0R3fUnD1", 1250)
+    );
 
     let (envelope, event) = event_of("midtrans-settlement.json");
-    let CanonicalEvent::PaymentV1(payment) = event else { panic!("payment expected") };
+    let CanonicalEvent::PaymentV1(payment) = event else {
+        panic!("payment expected")
+    };
     assert_eq!(payment.amount.minor, 30_500_000);
-    assert_eq!(payment.paid_at.to_rfc3339(), "2026-11-20T09:58:40+00:00", "WIB is UTC+7");
+    assert_eq!(
+        payment.paid_at.to_rfc3339(),
+        "2026-11-20T09:58:40+00:00",
+        "WIB is UTC+7"
+    );
     assert_eq!(payment.order.source.as_str(), "woocommerce");
-    assert_eq!(envelope.source_event_id.as_str(), "9aed5972-5b6a-401e-894b-a32c91ed1a3a:settlement");
+    assert_eq!(
+        envelope.source_event_id.as_str(),
+        "9aed5972-5b6a-401e-894b-a32c91ed1a3a:settlement"
+    );
 
     let (_, event) = event_of("midtrans-refund.json");
-    let CanonicalEvent::RefundV1(refund) = event else { panic!("refund expected") };
-    assert_eq!((refund.refund_id.as_str(), refund.amount.minor), ("1180", 5_500_000));
+    let CanonicalEvent::RefundV1(refund) = event else {
+        panic!("refund expected")
+    };
+    assert_eq!(
+        (refund.refund_id.as_str(), refund.amount.minor),
+        ("1180", 5_500_000)
+    );
 
     let (_, event) = event_of("xendit-invoice-paid.json");
-    let CanonicalEvent::PaymentV1(payment) = event else { panic!("payment expected") };
-    assert_eq!((payment.amount.minor, payment.order.order_id.as_str()), (30_500_000, "727"));
+    let CanonicalEvent::PaymentV1(payment) = event else {
+        panic!("payment expected")
+    };
+    assert_eq!(
+        (payment.amount.minor, payment.order.order_id.as_str()),
+        (30_500_000, "727")
+    );
 }
 
 #[test]
 fn tokopedia_and_carrier_events_map() {
     let (envelope, event) = event_of("tokopedia-order-notification.json");
-    let CanonicalEvent::OrderV1(order) = event else { panic!("order expected") };
+    let CanonicalEvent::OrderV1(order) = event else {
+        panic!("order expected")
+    };
     assert_eq!(envelope.business_key.render(), "order:tokopedia:987654321:r220");
-    assert_eq!((order.total.minor, order.lines[0].unit_price.minor), (12_800_000, 5_500_000));
+    assert_eq!(
+        (order.total.minor, order.lines[0].unit_price.minor),
+        (12_800_000, 5_500_000)
+    );
 
     let (envelope, event) = event_of("carrier-shipment-tracking.json");
-    let CanonicalEvent::ShipmentV1(shipment) = event else { panic!("shipment expected") };
+    let CanonicalEvent::ShipmentV1(shipment) = event else {
+        panic!("shipment expected")
+    };
     assert_eq!(shipment.status, ShipmentStatus::InTransit);
     assert_eq!(shipment.order.source.as_str(), "shopify");
     assert_eq!(envelope.business_key.revision, 1);
@@ -265,7 +351,10 @@ fn the_previous_secret_verifies_only_within_its_grace_period() {
 fn a_smaller_limit_refuses_a_normal_order() {
     let s = sample("shopify-orders-create.json");
     let limits = Limits { max_body_bytes: 1024 };
-    assert_eq!(check_request(&s.headers, &s.body, &limits).unwrap_err().status(), 413);
+    assert_eq!(
+        check_request(&s.headers, &s.body, &limits).unwrap_err().status(),
+        413
+    );
     let mut charset = s.headers.clone();
     charset = charset_variant(charset);
     assert!(check_request(&charset, &s.body, &Limits::default()).is_ok());

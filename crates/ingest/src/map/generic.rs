@@ -59,5 +59,5 @@ fn tracking(cx: &Context, data: &Node) -> Result<CanonicalEvent, FieldError> {
 
 /// `data` read as a canonical contract; serde's message names the offending field.
 fn canonical<T: DeserializeOwned>(data: &Node) -> Result<T, FieldError> {
-    T::deserialize(data.required()?).map_err(|e| data.error(e.to_string()))
+    T::deserialize(data.required()?.to_value()).map_err(|e| data.error(e.to_string()))
 }

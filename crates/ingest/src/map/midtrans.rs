@@ -24,13 +24,20 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     };
     let fraud = root.get("fraud_status").opt_str()?;
     let (event, id) = match status {
-        "settlement" => (Some(payment(cx, root, currency)?), composite_id(root, &[transaction_id, status])?),
-        "capture" if matches!(fraud, None | Some("accept")) => {
-            (Some(payment(cx, root, currency)?), composite_id(root, &[transaction_id, status])?)
-        }
+        "settlement" => (
+            Some(payment(cx, root, currency)?),
+            composite_id(root, &[transaction_id, status])?,
+        ),
+        "capture" if matches!(fraud, None | Some("accept")) => (
+            Some(payment(cx, root, currency)?),
+            composite_id(root, &[transaction_id, status])?,
+        ),
         "refund" | "partial_refund" => {
             let (refund, key) = refund(cx, root, currency)?;
-            (Some(refund), composite_id(root, &[transaction_id, "refund", &key])?)
+            (
+                Some(refund),
+                composite_id(root, &[transaction_id, "refund", &key])?,
+            )
         }
         _ => (None, composite_id(root, &[transaction_id, status])?),
     };

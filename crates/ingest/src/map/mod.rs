@@ -16,9 +16,8 @@ mod xendit;
 use crate::config::{SourceConfig, SourceKind};
 use crate::error::{FieldError, Rejection};
 use crate::headers::Headers;
-use crate::json::Node;
+use crate::json::{Json, Node};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use spine_core::contracts::{Address, OrderRef};
 use spine_core::{CanonicalEvent, SourceEventId};
 
@@ -45,7 +44,9 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// A header the mapping cannot do without.
     fn header(&self, name: &'static str) -> Result<&str, Rejection> {
-        self.headers.get_trimmed(name).ok_or(Rejection::MissingHeader(name))
+        self.headers
+            .get_trimmed(name)
+            .ok_or(Rejection::MissingHeader(name))
     }
 
     /// A header holding the delivery's id.
@@ -63,10 +64,10 @@ impl Context<'_> {
 }
 
 /// Maps a parsed, verified payload of the configured source.
-pub fn map(
+pub(crate) fn map(
     config: &SourceConfig,
     headers: &Headers,
-    body: &Value,
+    body: &Json,
     received_at: DateTime<Utc>,
 ) -> Result<Mapped, Rejection> {
     let cx = Context {
@@ -96,7 +97,12 @@ fn composite_id(node: &Node, parts: &[&str]) -> Result<SourceEventId, FieldError
 
 /// Joins first and last name, either of which may be absent.
 fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
-    let name = [first, last].into_iter().flatten().map(str::trim).collect::<Vec<_>>().join(" ");
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
     let name = name.trim();
     (!name.is_empty()).then(|| name.to_owned())
 }

@@ -64,10 +64,14 @@ fn order(root: &Node, updated: bool) -> Result<CanonicalEvent, FieldError> {
         shipping: shipping(root, currency)?,
         tax_total: amount_or_zero(&root.get("total_tax"), currency)?,
         total: root.get("total_price").decimal(currency)?,
-        prices_include_tax: root.get("taxes_included").present().is_some() && root.get("taxes_included").bool()?,
+        prices_include_tax: root.get("taxes_included").present().is_some()
+            && root.get("taxes_included").bool()?,
         shipping_address: address(
             &ship,
-            full_name(ship.get("first_name").opt_str()?, ship.get("last_name").opt_str()?),
+            full_name(
+                ship.get("first_name").opt_str()?,
+                ship.get("last_name").opt_str()?,
+            ),
             ["address1", "address2", "city", "zip", "province", "country_code"],
         )?,
         note: owned(root.get("note"))?,
@@ -83,7 +87,9 @@ fn amount_or_zero(node: &Node, currency: Currency) -> Result<Money, FieldError> 
 
 fn line_item(line: &Node, currency: Currency) -> Result<OrderLine, FieldError> {
     let sku = line.get("sku");
-    let sku_text = sku.opt_str()?.ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
+    let sku_text = sku
+        .opt_str()?
+        .ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
     Ok(OrderLine {
         line_id: line.get("id").id()?.to_string(),
         sku: Sku::parse(sku_text).map_err(|e| sku.error(e.to_string()))?,
@@ -114,10 +120,13 @@ fn customer(root: &Node) -> Result<Customer, FieldError> {
         (None, None) => return Err(record.error("is missing and the order has no email")),
     };
     let billing = root.get("billing_address");
-    let name = full_name(record.get("first_name").opt_str()?, record.get("last_name").opt_str()?)
-        .or(owned(billing.get("name"))?)
-        .or_else(|| email.clone())
-        .unwrap_or_else(|| customer_id.clone());
+    let name = full_name(
+        record.get("first_name").opt_str()?,
+        record.get("last_name").opt_str()?,
+    )
+    .or(owned(billing.get("name"))?)
+    .or_else(|| email.clone())
+    .unwrap_or_else(|| customer_id.clone());
     Ok(Customer {
         customer_id,
         name,
@@ -133,7 +142,9 @@ fn shipping(root: &Node, currency: Currency) -> Result<Option<Money>, FieldError
     for line in lines.opt_array()? {
         let price = line.get("price");
         let amount = price.decimal(currency)?;
-        total = total.checked_add(amount).map_err(|e| price.error(e.to_string()))?;
+        total = total
+            .checked_add(amount)
+            .map_err(|e| price.error(e.to_string()))?;
     }
     Ok((total.minor != 0).then_some(total))
 }

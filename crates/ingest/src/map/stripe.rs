@@ -64,7 +64,9 @@ fn refund(cx: &Context, charge: &Node) -> Result<CanonicalEvent, FieldError> {
     // Stripe lists refunds newest first: the first is the one this event is about.
     let latest = items.first().ok_or_else(|| list.error("holds no refund"))?;
     let payment_id = match charge.get("payment_intent").opt_str()? {
-        Some(id) => Some(SourceEventId::parse(id).map_err(|e| charge.get("payment_intent").error(e.to_string()))?),
+        Some(id) => {
+            Some(SourceEventId::parse(id).map_err(|e| charge.get("payment_intent").error(e.to_string()))?)
+        }
         None => None,
     };
     let metadata = charge.get("metadata");

@@ -56,7 +56,14 @@ fn order(root: &Node, status: u64) -> Result<CanonicalEvent, FieldError> {
         shipping_address: address(
             &recipient.get("address"),
             owned(recipient.get("name"))?,
-            ["address_full", "district", "city", "postal_code", "province", "country"],
+            [
+                "address_full",
+                "district",
+                "city",
+                "postal_code",
+                "province",
+                "country",
+            ],
         )?,
         note: None,
     }))
@@ -64,7 +71,9 @@ fn order(root: &Node, status: u64) -> Result<CanonicalEvent, FieldError> {
 
 fn line(product: &Node, idr: Currency) -> Result<OrderLine, FieldError> {
     let sku = product.get("sku");
-    let sku_text = sku.opt_str()?.ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
+    let sku_text = sku
+        .opt_str()?
+        .ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
     Ok(OrderLine {
         line_id: product.get("id").id()?.to_string(),
         sku: Sku::parse(sku_text).map_err(|e| sku.error(e.to_string()))?,

@@ -57,7 +57,10 @@ fn order(root: &Node, updated: bool) -> Result<CanonicalEvent, FieldError> {
         prices_include_tax: root.get("prices_include_tax").bool()?,
         shipping_address: address(
             &ship,
-            full_name(ship.get("first_name").opt_str()?, ship.get("last_name").opt_str()?),
+            full_name(
+                ship.get("first_name").opt_str()?,
+                ship.get("last_name").opt_str()?,
+            ),
             ["address_1", "address_2", "city", "postcode", "state", "country"],
         )?,
         note: owned(root.get("customer_note"))?,
@@ -70,7 +73,9 @@ fn order(root: &Node, updated: bool) -> Result<CanonicalEvent, FieldError> {
 /// shop's `total`.
 fn line_item(line: &Node, currency: Currency) -> Result<OrderLine, FieldError> {
     let sku = line.get("sku");
-    let sku_text = sku.opt_str()?.ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
+    let sku_text = sku
+        .opt_str()?
+        .ok_or_else(|| sku.error("is missing (Odoo matches products by SKU)"))?;
     let quantity_node = line.get("quantity");
     let quantity = quantity(&quantity_node)?;
     if quantity == 0 {
@@ -110,9 +115,12 @@ fn customer(root: &Node) -> Result<Customer, FieldError> {
         (0, None) => return Err(billing.get("email").error("is missing for a guest order")),
         (id, _) => id.to_string(),
     };
-    let name = full_name(billing.get("first_name").opt_str()?, billing.get("last_name").opt_str()?)
-        .or_else(|| email.clone())
-        .unwrap_or_else(|| customer_id.clone());
+    let name = full_name(
+        billing.get("first_name").opt_str()?,
+        billing.get("last_name").opt_str()?,
+    )
+    .or_else(|| email.clone())
+    .unwrap_or_else(|| customer_id.clone());
     Ok(Customer {
         customer_id,
         name,

@@ -127,7 +127,10 @@ fn parse(name: &'static str, text: &str) -> Sample {
     };
     Sample {
         name,
-        source: event["pathParameters"]["source"].as_str().expect("source").to_owned(),
+        source: event["pathParameters"]["source"]
+            .as_str()
+            .expect("source")
+            .to_owned(),
         headers,
         body,
     }

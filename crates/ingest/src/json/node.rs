@@ -1,12 +1,10 @@
-//! Reading a source's JSON payload with the path of every field at hand, so a payload
-//! that does not fit is refused with `line_items[2].price: ...` and not a bare "invalid".
-//!
-//! A [`Node`] is a value plus the way to it; the path is rendered only when an error is
-//! built, so the happy path allocates nothing for it.
+//! A place in a [`Json`] document and the way to it, so a payload that does not fit is
+//! refused with `line_items[2].price: ...` and not a bare "invalid". The path is
+//! rendered only when an error is built, so the happy path allocates nothing for it.
 
+use super::Json;
 use crate::error::FieldError;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use serde_json::Value;
 use spine_core::{Currency, Money, SourceEventId};
 
 #[derive(Clone, Copy)]
@@ -20,14 +18,14 @@ enum Step<'p> {
 /// was reached (the chain of parents, borrowed for `'p`).
 #[derive(Clone, Copy)]
 pub(crate) struct Node<'p, 'v> {
-    value: Option<&'v Value>,
+    value: Option<&'v Json<'v>>,
     step: Step<'p>,
     parent: Option<&'p Node<'p, 'v>>,
 }
 
 impl<'p, 'v> Node<'p, 'v> {
     /// The document's root.
-    pub(crate) fn root(value: &'v Value) -> Self {
+    pub(crate) fn root(value: &'v Json<'v>) -> Self {
         Self {
             value: Some(value),
             step: Step::Root,
@@ -76,26 +74,28 @@ impl<'p, 'v> Node<'p, 'v> {
     }
 
     /// The value, or "is missing" when absent or null.
-    pub(crate) fn required(&self) -> Result<&'v Value, FieldError> {
+    pub(crate) fn required(&self) -> Result<&'v Json<'v>, FieldError> {
         self.present().ok_or_else(|| self.error("is missing"))
     }
 
     /// The value when present and not null.
-    pub(crate) fn present(&self) -> Option<&'v Value> {
+    pub(crate) fn present(&self) -> Option<&'v Json<'v>> {
         self.value.filter(|v| !v.is_null())
     }
 
     /// A required string.
     pub(crate) fn str(&self) -> Result<&'v str, FieldError> {
-        self.required()?.as_str().ok_or_else(|| self.error("must be a string"))
+        self.required()?
+            .as_str()
+            .ok_or_else(|| self.error("must be a string"))
     }
 
     /// An optional string; blank counts as absent.
     pub(crate) fn opt_str(&self) -> Result<Option<&'v str>, FieldError> {
         match self.present() {
             None => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Json::Str(s)) if s.trim().is_empty() => Ok(None),
+            Some(Json::Str(s)) => Ok(Some(s)),
             Some(_) => Err(self.error("must be a string")),
         }
     }
@@ -103,17 +103,20 @@ impl<'p, 'v> Node<'p, 'v> {
     /// An identifier given as a string or a whole number (Shopify and WooCommerce send
     /// numeric ids; JSON numbers are read as text so 64-bit ids never pass through f64).
     pub(crate) fn id(&self) -> Result<SourceEventId, FieldError> {
-        let text = match self.required()? {
-            Value::String(s) => s.clone(),
-            Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+        let value = self.required()?;
+        let parsed = match value {
+            Json::Str(s) => SourceEventId::parse(s),
+            number if number.is_integer() => SourceEventId::parse(&number.number_text().unwrap_or_default()),
             _ => return Err(self.error("must be a string or a whole number")),
         };
-        SourceEventId::parse(&text).map_err(|e| self.error(e.to_string()))
+        parsed.map_err(|e| self.error(e.to_string()))
     }
 
     /// A required boolean.
     pub(crate) fn bool(&self) -> Result<bool, FieldError> {
-        self.required()?.as_bool().ok_or_else(|| self.error("must be true or false"))
+        self.required()?
+            .as_bool()
+            .ok_or_else(|| self.error("must be true or false"))
     }
 
     /// A required non-negative whole number.
@@ -128,16 +131,19 @@ impl<'p, 'v> Node<'p, 'v> {
     /// A required amount in minor units, given as a whole number (Stripe's style).
     pub(crate) fn minor(&self, currency: Currency) -> Result<Money, FieldError> {
         let value = self.required()?;
-        let minor = value.as_i64().ok_or_else(|| self.error("must be a whole number of minor units"))?;
+        let minor = value
+            .as_i64()
+            .ok_or_else(|| self.error("must be a whole number of minor units"))?;
         Ok(Money::from_minor(minor, currency))
     }
 
     /// A required decimal amount, given as text (`"23.50"`) or a JSON number (`23.5`,
     /// read from its decimal text, never through a float).
     pub(crate) fn decimal(&self, currency: Currency) -> Result<Money, FieldError> {
-        let text = match self.required()? {
-            Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
-            Value::Number(n) => std::borrow::Cow::Owned(n.to_string()),
+        let value = self.required()?;
+        let text = match (value, value.number_text()) {
+            (Json::Str(s), _) => std::borrow::Cow::Borrowed(s.as_ref()),
+            (_, Some(number)) => std::borrow::Cow::Owned(number),
             _ => return Err(self.error("must be a decimal amount")),
         };
         Money::parse_decimal(&text, currency).map_err(|e| self.error(e.to_string()))
@@ -172,7 +178,10 @@ impl<'p, 'v> Node<'p, 'v> {
 
     /// A required time in Unix seconds.
     pub(crate) fn unix(&self) -> Result<DateTime<Utc>, FieldError> {
-        let seconds = self.required()?.as_i64().ok_or_else(|| self.error("must be Unix seconds"))?;
+        let seconds = self
+            .required()?
+            .as_i64()
+            .ok_or_else(|| self.error("must be Unix seconds"))?;
         DateTime::from_timestamp(seconds, 0).ok_or_else(|| self.error("is out of range"))
     }
 
@@ -181,7 +190,10 @@ impl<'p, 'v> Node<'p, 'v> {
     where
         'p: 's,
     {
-        let items = self.required()?.as_array().ok_or_else(|| self.error("must be an array"))?;
+        let items = self
+            .required()?
+            .as_array()
+            .ok_or_else(|| self.error("must be an array"))?;
         Ok(items
             .iter()
             .enumerate()
