@@ -19,7 +19,8 @@ pub const ENV_STOCK_TABLE: &str = "STOCK_TABLE";
 pub const ENV_CHANNELS: &str = "STOCK_CHANNELS";
 /// Name of a Secrets Manager secret whose value is the channel configuration JSON.
 pub const ENV_CHANNELS_SECRET: &str = "STOCK_CHANNELS_SECRET";
-/// Name of the Secrets Manager secret holding the Odoo connection (see [`crate::OdooSecret`]).
+/// Name of the Secrets Manager secret holding the Odoo connection (`spine_aws::secrets::OdooSecret`
+/// shape); without it the `ODOO_*` variables are read.
 pub const ENV_ODOO_SECRET: &str = "ODOO_SECRET";
 /// Products read from Odoo per round trip (default [`DEFAULT_PAGE_SIZE`]).
 pub const ENV_PAGE_SIZE: &str = "STOCK_PAGE_SIZE";

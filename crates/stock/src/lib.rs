@@ -21,5 +21,5 @@ pub use channels::{HttpClient, HttpPolicy, Pause, TokioPause};
 pub use config::{ChannelConfig, ChannelKind, ConfigError, StockScope, parse_channels};
 pub use diff::{Level, sellable};
 pub use run::{ChannelStatus, ChannelSummary, RunSummary, StockPush};
-pub use secrets::{ChannelCredentials, OdooSecret, SecretError, SecretSource, SecretsManager};
+pub use secrets::{ChannelCredentials, SecretError, SecretSource, SecretsManager};
 pub use state::{StockState, create_table};

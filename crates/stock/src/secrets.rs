@@ -1,14 +1,12 @@
 //! Credentials: a narrow port for reading secrets, its Secrets Manager adapter, and the
 //! JSON shapes of the channel and Odoo secrets.
 //!
-//! The port exists so the stock push can move to the shared `spine_aws::secrets` adapter
-//! without touching the flow; secrets are read once per run, so a rotated key is picked up
-//! by the next run.
+//! Channel credentials are read once per run through the port, so a rotated key is picked
+//! up by the next run without a cold start. (The Odoo secret is read by the function with
+//! the shared `spine_aws::secrets` cache.)
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use serde::Deserialize;
-use spine_odoo::{OdooConfig, Protocol};
 
 use crate::config::ChannelKind;
 
@@ -141,55 +139,5 @@ impl ChannelCredentials {
                 hmac_key: field(&value, name, "hmac_key")?,
             },
         })
-    }
-}
-
-/// The Odoo connection secret: `{"url", "database", "login", "api_key", "protocol"?}`
-/// (`protocol`: `auto` (default), `json2` or `jsonrpc`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OdooSecret {
-    url: String,
-    database: String,
-    login: String,
-    api_key: SecretString,
-    protocol: Option<String>,
-}
-
-impl OdooSecret {
-    /// Reads and checks the secret `name` into a client configuration.
-    pub async fn fetch(source: &dyn SecretSource, name: &str) -> Result<OdooConfig, SecretError> {
-        use secrecy::ExposeSecret;
-        let raw = source.secret(name).await?;
-        let shape = |reason: String| SecretError::Shape {
-            name: name.to_owned(),
-            reason,
-        };
-        let secret: OdooSecret = serde_json::from_str(raw.expose_secret())
-            .map_err(|e| shape(format!("line {} column {}: {}", e.line(), e.column(), e.classify_kind())))?;
-        let protocol: Protocol = secret
-            .protocol
-            .as_deref()
-            .unwrap_or("auto")
-            .parse()
-            .map_err(|e| shape(format!("protocol: {e}")))?;
-        let config = OdooConfig::new(&secret.url, &secret.database, &secret.login, secret.api_key)
-            .map_err(|e| shape(e.to_string()))?;
-        Ok(config.with_protocol(protocol))
-    }
-}
-
-trait ClassifyKind {
-    fn classify_kind(&self) -> &'static str;
-}
-
-impl ClassifyKind for serde_json::Error {
-    // serde's own message may quote the secret's text, so only its category is shown.
-    fn classify_kind(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not JSON",
-            serde_json::error::Category::Data => "a field is missing, unknown or of the wrong type",
-        }
     }
 }

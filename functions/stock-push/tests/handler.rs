@@ -1,0 +1,119 @@
+//! The handler with the sample schedule event from events/, the Odoo simulator reached
+//! through its secret, channels from a secret, state in the AWS emulator, and a local
+//! generic HTTP target.
+
+use std::sync::{Arc, Mutex};
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use odoo_sim::{SimConfig, SimHandle};
+use serde_json::{Value, json};
+use spine_aws::secrets::{SecretsCache, SecretsConfig};
+use spine_odoo::{OdooClient, OdooConfig, Protocol};
+use spine_stock::{HttpClient, HttpPolicy, SecretsManager, StockPush, StockState, TokioPause, create_table};
+use stock_push::{App, ChannelsFrom, HandlerError};
+
+const EVENT: &str = include_str!("../../../events/schedule/stock-push.json");
+
+type Bodies = Arc<Mutex<Vec<Value>>>;
+
+async fn target(key: &'static str) -> (String, Bodies) {
+    let bodies: Bodies = Arc::default();
+    let seen = bodies.clone();
+    let app = axum::Router::new().route(
+        "/push",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| async move {
+            let signature = headers.get("x-spine-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if signature != spine_stock::channels::sign(key.as_bytes(), body.as_bytes()) {
+                return axum::http::StatusCode::UNAUTHORIZED;
+            }
+            seen.lock().expect("bodies").push(serde_json::from_str(&body).expect("json"));
+            axum::http::StatusCode::NO_CONTENT
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/push", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, bodies)
+}
+
+async fn put_secret(client: &aws_sdk_secretsmanager::Client, name: &str, value: Value) {
+    client.create_secret().name(name).secret_string(value.to_string()).send().await.expect("secret");
+}
+
+async fn app(sim: &SimHandle, channels: Value) -> App {
+    let sm = spine_testkit::secretsmanager().await;
+    let prefix = spine_testkit::unique_name("stock-fn");
+    let cfg = sim.config();
+    let odoo_secret = format!("{prefix}/odoo");
+    put_secret(&sm, &odoo_secret, json!({"url": sim.url(), "db": cfg.database, "login": cfg.login,
+                                         "api_key": cfg.api_key, "protocol": "json2"})).await;
+    put_secret(&sm, &format!("{prefix}/hmac"), json!({"hmac_key": "k3y"})).await;
+    let mut channels = channels;
+    if let Some(list) = channels["channels"].as_array_mut() {
+        for c in list {
+            c["credentials_secret"] = json!(format!("{prefix}/hmac"));
+        }
+    }
+    put_secret(&sm, &format!("{prefix}/channels"), channels).await;
+
+    // The Odoo client starts with a wrong key: the handler must take the secret's.
+    let stale = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, "stale".to_owned().into())
+        .expect("config")
+        .with_protocol(Protocol::Json2);
+    let dynamo = spine_testkit::dynamodb().await;
+    let table = spine_testkit::unique_name("stock");
+    create_table(&dynamo, &table).await.expect("table");
+    let http = HttpClient::new(HttpPolicy::default(), Arc::new(TokioPause)).expect("http");
+    let secrets = Arc::new(SecretsManager::new(sm.clone()));
+    let push = StockPush::new(
+        OdooClient::new(stale).expect("client"),
+        StockState::new(dynamo, table),
+        secrets.clone(),
+        http,
+        1_000,
+    );
+    let cache = SecretsCache::new(sm, SecretsConfig::default());
+    App::new(push, ChannelsFrom::Secret(format!("{prefix}/channels")), secrets, Some((cache, odoo_secret)))
+}
+
+fn event() -> EventBridgeEvent {
+    serde_json::from_str(EVENT).expect("the sample schedule event parses")
+}
+
+#[tokio::test]
+async fn the_schedule_event_pushes_changed_levels_once() {
+    let sim = SimHandle::start(SimConfig::default()).await.expect("sim");
+    let (url, bodies) = target("k3y").await;
+    let odoo = {
+        let cfg = sim.config();
+        let c = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into()).expect("config");
+        OdooClient::new(c.with_protocol(Protocol::Json2)).expect("client")
+    };
+    let ids = odoo
+        .create("product.product", &[json!({"name": "P", "default_code": "SKU-1", "is_storable": true})
+            .as_object().cloned().expect("object")])
+        .await
+        .expect("product");
+    odoo.create("stock.quant", &[json!({"product_id": ids[0], "quantity": 12.0}).as_object().cloned().expect("object")])
+        .await
+        .expect("quant");
+    let app = app(&sim, json!({"channels": [{"name": "erp", "kind": "http", "base_url": url, "buffer": 2}]})).await;
+
+    let first = app.handle(event()).await.expect("run");
+    assert_eq!((first.pushed(), first.failed()), (1, 0));
+    let second = app.handle(event()).await.expect("run");
+    assert_eq!((second.pushed(), second.channels[0].unchanged), (0, 1));
+    let bodies = bodies.lock().expect("bodies").clone();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["levels"], json!([{"sku": "SKU-1", "quantity": 10}]));
+}
+
+#[tokio::test]
+async fn a_bad_channel_configuration_fails_the_invocation_clearly() {
+    let sim = SimHandle::start(SimConfig::default()).await.expect("sim");
+    let app = app(&sim, json!({"channels": [{"name": "erp", "kind": "carrier-pigeon", "base_url": "http://x"}]})).await;
+    let err = app.handle(event()).await.expect_err("bad config");
+    assert!(matches!(err, HandlerError::Config(_)), "{err:?}");
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert!(chain.contains("carrier-pigeon"), "{chain}");
+}
