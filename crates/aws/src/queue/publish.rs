@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use aws_sdk_sqs::config::http::HttpResponse;
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchError;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use spine_core::ids::{CorrelationId, EventKey, Flow};
 
@@ -136,12 +139,9 @@ impl SqsQueues {
         let output = match request.send().await {
             Ok(output) => output,
             Err(e) => {
-                let message = aws_sdk_sqs::error::DisplayErrorContext(&e).to_string();
-                tracing::warn!(%message, "SendMessageBatch failed as a whole");
-                return indices
-                    .iter()
-                    .map(|&index| failure(index, "RequestFailed", &message, false))
-                    .collect();
+                return self
+                    .whole_batch_failed(queue_url, events, indices, report, &e)
+                    .await;
             }
         };
         let mut seen = Vec::with_capacity(indices.len());
@@ -175,6 +175,43 @@ impl SqsQueues {
             ));
         }
         failures
+    }
+}
+
+impl SqsQueues {
+    /// A refused call: when SQS blamed the request and several entries were in it, one
+    /// bad entry must not hold the others hostage, so each is sent alone to find it.
+    async fn whole_batch_failed(
+        &self,
+        queue_url: &str,
+        events: &[OutgoingEvent],
+        indices: &[usize],
+        report: &mut PublishReport,
+        error: &SdkError<SendMessageBatchError, HttpResponse>,
+    ) -> Vec<EntryFailure> {
+        let sender_fault = matches!(error, SdkError::ServiceError(e) if e.raw().status().is_client_error());
+        let (code, message) = match error.as_service_error() {
+            Some(e) => (
+                e.code().unwrap_or("ServiceError"),
+                e.message().unwrap_or_default().to_owned(),
+            ),
+            None => (
+                "RequestFailed",
+                aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
+            ),
+        };
+        tracing::warn!(code, %message, sender_fault, "SendMessageBatch refused as a whole");
+        if sender_fault && indices.len() > 1 {
+            let mut failures = Vec::new();
+            for &index in indices {
+                failures.extend(Box::pin(self.send_batch(queue_url, events, &[index], report)).await);
+            }
+            return failures;
+        }
+        indices
+            .iter()
+            .map(|&index| failure(index, code, &message, sender_fault))
+            .collect()
     }
 }
 
