@@ -29,9 +29,11 @@ pub mod payment;
 pub mod refund;
 pub mod shipment;
 mod syncer;
+pub mod worker;
 mod xids;
 
 pub use applied::{Applied, Touched};
 pub use config::{ConfigError, SyncConfig, env_names};
 pub use error::SyncError;
 pub use syncer::Syncer;
+pub use worker::{ApiKeySource, Handled, Worker, WorkerError};
