@@ -147,6 +147,20 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_are_transient_and_unsent_requests_are_not() {
+        use aws_sdk_dynamodb::operation::put_item::PutItemError;
+        let timeout: SdkError<PutItemError, HttpResponse> = SdkError::timeout_error("deadline");
+        assert!(matches!(
+            map_sdk_error("PutItem", timeout),
+            StoreError::Unavailable { .. }
+        ));
+        let unbuilt: SdkError<PutItemError, HttpResponse> = SdkError::construction_failure("no table");
+        let mapped = map_sdk_error("PutItem", unbuilt);
+        assert!(matches!(mapped, StoreError::Rejected { .. }));
+        assert!(mapped.to_string().contains("PutItem"), "{mapped}");
+    }
+
+    #[test]
     fn reads_name_the_attribute() {
         let mut item = Item::new();
         item.insert("a".into(), n(5));

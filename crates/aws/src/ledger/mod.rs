@@ -8,6 +8,7 @@
 
 pub mod item;
 pub mod table;
+pub mod update;
 
 pub use table::*;
 
@@ -68,59 +69,17 @@ impl DynamoLedger {
         line: HistoryEntry,
     ) -> Result<(), LedgerError> {
         let to = status.kind();
-        let allowed = transition::allowed_from(to);
-        let mut set = vec!["#status = :status".to_owned(), "#updated = :at".to_owned()];
-        set.push("#history = list_append(if_not_exists(#history, :empty), :line)".to_owned());
-        let mut request = self
+        let update = update::status_update(&status, &line);
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(ATTR_EVENT_KEY, s(key.as_str()))
-            .expression_attribute_names("#pk", ATTR_EVENT_KEY)
-            .expression_attribute_names("#status", ATTR_STATUS)
-            .expression_attribute_names("#updated", ATTR_UPDATED_MS)
-            .expression_attribute_names("#history", ATTR_HISTORY)
-            .expression_attribute_names("#open", ATTR_OPEN_STATUS)
-            .expression_attribute_values(":at", n(line.at.timestamp_millis()))
-            .expression_attribute_values(":line", AttributeValue::L(vec![history_to_value(&line)]))
-            .expression_attribute_values(":empty", AttributeValue::L(vec![]));
-        for (i, (name, value)) in item::status_attributes(&status).into_iter().enumerate() {
-            if name == ATTR_STATUS {
-                request = request.expression_attribute_values(":status", value);
-                continue;
-            }
-            set.push(format!("#d{i} = :d{i}"));
-            request = request
-                .expression_attribute_names(format!("#d{i}"), name)
-                .expression_attribute_values(format!(":d{i}"), value);
-        }
-        let update = match item::open_status(to) {
-            Some(open) => {
-                set.push("#open = :open".to_owned());
-                request = request.expression_attribute_values(":open", s(open));
-                format!("SET {}", set.join(", "))
-            }
-            // Leaving the sparse by-status index once final.
-            None => format!("SET {} REMOVE #open", set.join(", ")),
-        };
-        let mut allowed_values = Vec::with_capacity(allowed.len());
-        for (i, from) in allowed.iter().enumerate() {
-            allowed_values.push(format!(":from{i}"));
-            request = request.expression_attribute_values(format!(":from{i}"), s(from.as_str()));
-        }
-        let condition = if allowed_values.is_empty() {
-            // Nothing may move into this status: let the condition fail for existing
-            // entries too, so the refusal reports the current status.
-            "attribute_not_exists(#pk) AND attribute_exists(#pk)".to_owned()
-        } else {
-            format!(
-                "attribute_exists(#pk) AND #status IN ({})",
-                allowed_values.join(", ")
-            )
-        };
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values));
         let sent = request
-            .update_expression(update)
-            .condition_expression(condition)
+            .update_expression(update.update)
+            .condition_expression(update.condition)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
