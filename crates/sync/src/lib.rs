@@ -23,6 +23,8 @@
 mod applied;
 mod config;
 mod error;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod order;
 mod order_rows;
 pub mod payment;

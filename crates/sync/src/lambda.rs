@@ -1,0 +1,211 @@
+//! The Lambda wiring the four sync functions share (feature `lambda`): configuration
+//! from the environment, the AWS adapters behind the worker's ports, and the SQS
+//! partial-batch handler. A function's `main.rs` is one call to [`run`].
+//!
+//! Per message: the body is read as a checked [`Envelope`] (unparsable or inconsistent
+//! bodies are parked by the batch wrapper), the [`Worker`] applies it under idempotency
+//! and marks the ledger APPLIED; a failure the batch policy will park is marked PARKED
+//! in the ledger first, then the wrapper moves the message to the DLQ.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use aws_lambda_events::sqs::SqsEvent;
+use chrono::Utc;
+use lambda_runtime::{LambdaEvent, service_fn};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+use spine_aws::idempotency::{DynamoIdempotencyStore, IdempotencyTableConfig};
+use spine_aws::ledger::{DynamoLedger, LedgerTableConfig};
+use spine_aws::queue::{QueueConfig, SqsQueues};
+use spine_aws::secrets::{SecretsCache, SecretsConfig};
+use spine_core::idempotency::{Idempotency, IdempotencyConfig};
+use spine_core::{Classify, Envelope, Flow};
+use spine_odoo::OdooClient;
+use spine_runtime::{Action, BatchHandler, BatchPolicy, MessageActions, MessageContext, SqsActions, decide};
+
+use crate::config::SyncConfig;
+use crate::syncer::Syncer;
+use crate::worker::{ApiKeySource, BoxError, Worker, WorkerError};
+
+/// Environment variables the sync functions read besides [`crate::env_names`]; the
+/// names template.yaml must set.
+pub mod env_names {
+    /// The Secrets Manager id of the Odoo connection secret.
+    pub const ODOO_SECRET_ID: &str = "ODOO_SECRET_ID";
+    /// The idempotency table (spine-aws).
+    pub const IDEMPOTENCY_TABLE: &str = spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE;
+    /// The ledger table (spine-aws).
+    pub const LEDGER_TABLE: &str = spine_aws::ledger::ENV_LEDGER_TABLE;
+
+    /// Every variable the function for `flow` reads.
+    pub fn all(flow: spine_core::Flow) -> Vec<&'static str> {
+        let mut names = vec![ODOO_SECRET_ID, IDEMPOTENCY_TABLE, LEDGER_TABLE];
+        for (f, queue, dlq) in spine_aws::queue::QueueConfig::ENV {
+            if f == flow {
+                names.extend([queue, dlq]);
+            }
+        }
+        names.extend(crate::env_names::ALL);
+        names
+    }
+}
+
+/// An [`Envelope`] that passed [`Envelope::from_json`]'s checks (contract rules, keys
+/// consistent with the content), so the batch wrapper parks anything else as unparsable.
+#[derive(Clone, Debug)]
+pub struct CheckedEnvelope(pub Envelope);
+
+impl<'de> Deserialize<'de> for CheckedEnvelope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = serde_json::Value::deserialize(deserializer)?;
+        Envelope::from_json(&raw.to_string())
+            .map(CheckedEnvelope)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`ApiKeySource`] on Secrets Manager: re-reads the Odoo secret at once.
+pub struct SecretsKeySource {
+    secrets: SecretsCache,
+    secret_id: String,
+}
+
+impl SecretsKeySource {
+    /// Reads the key of the Odoo secret `secret_id` through `secrets`.
+    pub fn new(secrets: SecretsCache, secret_id: impl Into<String>) -> Self {
+        Self {
+            secrets,
+            secret_id: secret_id.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ApiKeySource for SecretsKeySource {
+    async fn fresh_api_key(&self) -> Result<SecretString, BoxError> {
+        let snapshot = self.secrets.refresh_now(&self.secret_id).await?;
+        let secret = spine_aws::secrets::OdooSecret::from_fields(&snapshot.current.fields)?;
+        Ok(secret.api_key)
+    }
+}
+
+/// The current invocation's deadline (epoch ms; 0 when unknown). A Lambda instance runs
+/// one invocation at a time, so one cell per instance is enough.
+#[derive(Clone, Debug, Default)]
+pub struct Deadline(Arc<AtomicI64>);
+
+impl Deadline {
+    /// Records the deadline of the invocation starting now.
+    pub fn set(&self, epoch_ms: i64) {
+        self.0.store(epoch_ms, Ordering::Relaxed);
+    }
+
+    /// The deadline, when one was recorded.
+    pub fn get(&self) -> Option<i64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|ms| *ms > 0)
+    }
+}
+
+type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), WorkerError>> + Send>>;
+type MessageFn = Box<dyn Fn(CheckedEnvelope, MessageContext) -> HandlerFuture + Send + Sync>;
+
+/// The SQS batch handler of one sync function.
+pub type SyncBatchHandler = BatchHandler<CheckedEnvelope, MessageFn>;
+
+/// Lifts `worker` to a partial-batch handler acting on messages through `actions`.
+pub fn batch_handler(
+    worker: Arc<Worker>,
+    actions: Arc<dyn MessageActions>,
+    policy: BatchPolicy,
+    deadline: Deadline,
+) -> SyncBatchHandler {
+    let per_message: MessageFn = Box::new(move |message, ctx| {
+        let (worker, deadline) = (worker.clone(), deadline.clone());
+        Box::pin(async move { one(&worker, &policy, deadline.get(), message.0, ctx).await })
+    });
+    BatchHandler::new(per_message, actions, policy)
+}
+
+async fn one(
+    worker: &Worker,
+    policy: &BatchPolicy,
+    deadline: Option<i64>,
+    envelope: Envelope,
+    ctx: MessageContext,
+) -> Result<(), WorkerError> {
+    let error = match worker.handle(&envelope, deadline).await {
+        Ok(_) => return Ok(()),
+        Err(error) => error,
+    };
+    // The wrapper decides with the same inputs; the ledger must say PARKED before the
+    // message leaves for the DLQ, so decide here too.
+    let action = decide(error.disposition(), &ctx, policy, Utc::now(), &error.to_string());
+    if matches!(action, Action::Park(_))
+        && let Err(e) = worker.mark_parked(&envelope, &error).await
+    {
+        tracing::warn!(error = %e, "could not mark the ledger entry PARKED");
+    }
+    Err(error)
+}
+
+/// Why a sync function could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("environment variable {0} is missing or empty")]
+    MissingEnv(&'static str),
+    #[error("configuration: {0}")]
+    Config(#[source] BoxError),
+}
+
+fn config<E: std::error::Error + Send + Sync + 'static>(e: E) -> StartError {
+    StartError::Config(Box::new(e))
+}
+
+/// Cold start and the Lambda loop of the sync function for `flow`, named `actor` in the
+/// ledger: reads the environment (fail fast), builds every client once, then serves.
+pub async fn run(flow: Flow, actor: &'static str) -> Result<(), lambda_runtime::Error> {
+    spine_runtime::init_tracing();
+    let sync_config = SyncConfig::from_env().map_err(config)?;
+    let queues = QueueConfig::flow_from_env(flow).map_err(config)?;
+    let idempotency_table = IdempotencyTableConfig::from_env().map_err(config)?;
+    let ledger_table = LedgerTableConfig::from_env().map_err(config)?;
+    let secret_id = std::env::var(env_names::ODOO_SECRET_ID)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(StartError::MissingEnv(env_names::ODOO_SECRET_ID))?;
+    let aws = spine_runtime::load_aws_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let secrets = SecretsCache::new(
+        aws_sdk_secretsmanager::Client::new(&aws),
+        SecretsConfig::default(),
+    );
+    let odoo_config = secrets.odoo(&secret_id).await?.to_config(&secret_id)?;
+    let syncer = Arc::new(Syncer::new(OdooClient::new(odoo_config)?, sync_config));
+    let idempotency = Idempotency::new(
+        Arc::new(DynamoIdempotencyStore::new(dynamodb.clone(), idempotency_table)),
+        IdempotencyConfig::default(),
+    );
+    let ledger = Arc::new(DynamoLedger::new(dynamodb, ledger_table));
+    let keys: Arc<dyn ApiKeySource> = Arc::new(SecretsKeySource::new(secrets, secret_id));
+    let worker = Arc::new(Worker::new(flow, syncer, idempotency, ledger, Some(keys), actor));
+    let actions = Arc::new(SqsActions::new(
+        SqsQueues::new(aws_sdk_sqs::Client::new(&aws)),
+        queues,
+    ));
+    let deadline = Deadline::default();
+    let handler = batch_handler(worker, actions, BatchPolicy::default(), deadline.clone());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let (handler, deadline) = (handler.clone(), deadline.clone());
+        async move {
+            deadline.set(i64::try_from(event.context.deadline).unwrap_or(i64::MAX));
+            handler
+                .handle(event.payload)
+                .await
+                .map_err(lambda_runtime::Error::from)
+        }
+    }))
+    .await
+}
