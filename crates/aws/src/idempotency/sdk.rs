@@ -140,6 +140,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unset_variable_is_named_in_the_error() {
+        let err = table_from_env("SPINE_TEST_NEVER_SET_TABLE").unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::Missing {
+                var: "SPINE_TEST_NEVER_SET_TABLE"
+            }
+        );
+        assert!(err.to_string().contains("SPINE_TEST_NEVER_SET_TABLE"));
+    }
+
+    #[test]
     fn table_names_are_checked() {
         assert!(check_table_name("X", "spine-ledger_1.prod").is_ok());
         assert!(check_table_name("X", "ab").is_err());

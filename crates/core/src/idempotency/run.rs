@@ -163,23 +163,7 @@ impl Idempotency {
             Err(AcquireError::Exists(existing)) => return decode_existing(key, payload, &existing, now_ms),
         }
         match body().await {
-            Ok(result) => {
-                let json = serde_json::to_value(&result).map_err(|source| IdempotencyError::Encoding {
-                    key: key.clone(),
-                    source,
-                });
-                let json = match json {
-                    Ok(json) => json,
-                    Err(error) => {
-                        // Unstorable result: free the key rather than block it.
-                        let _ = self.store.release(key, &record.owner).await;
-                        return Err(error);
-                    }
-                };
-                let expiration = self.clock.now_ms().div_euclid(1000) + ttl_secs(self.config.completed_ttl);
-                self.store.complete(key, &record.owner, &json, expiration).await?;
-                Ok(Outcome::Ran(result))
-            }
+            Ok(result) => self.complete(key, &record.owner, result).await,
             Err(source) => {
                 let release_error = self.store.release(key, &record.owner).await.err();
                 Err(IdempotencyError::Body {
@@ -188,6 +172,29 @@ impl Idempotency {
                 })
             }
         }
+    }
+
+    /// Stores a successful body's result and marks the record COMPLETED.
+    async fn complete<T: Serialize, E: std::error::Error + 'static>(
+        &self,
+        key: &IdempotencyKey,
+        owner: &str,
+        result: T,
+    ) -> Result<Outcome<T>, IdempotencyError<E>> {
+        let json = match serde_json::to_value(&result) {
+            Ok(json) => json,
+            Err(source) => {
+                // An unstorable result must not block the key until its expiry.
+                let _ = self.store.release(key, owner).await;
+                return Err(IdempotencyError::Encoding {
+                    key: key.clone(),
+                    source,
+                });
+            }
+        };
+        let expiration = self.clock.now_ms().div_euclid(1000) + ttl_secs(self.config.completed_ttl);
+        self.store.complete(key, owner, &json, expiration).await?;
+        Ok(Outcome::Ran(result))
     }
 
     /// The INPROGRESS record a new run writes.

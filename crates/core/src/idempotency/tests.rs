@@ -259,3 +259,15 @@ fn a_past_deadline_falls_back_and_a_taken_over_run_cannot_complete() {
     ));
     assert_eq!(store.get(&key(2)).unwrap().owner, "thief");
 }
+
+#[test]
+fn an_unstorable_result_frees_the_key() {
+    let (store, _, idem) = setup();
+    let hash = PayloadHash::of_json(&json!({"a": 1}));
+    // JSON object keys must be strings: a tuple-keyed map cannot be stored.
+    let body = || async { Ok::<_, BodyFailed>(std::collections::HashMap::from([((1u8, 2u8), 3u8)])) };
+    let err = block_on(idem.run(&key(5), &hash, None, body)).unwrap_err();
+    assert!(matches!(err, IdempotencyError::Encoding { .. }), "{err:?}");
+    assert_eq!(err.disposition(), Disposition::Permanent);
+    assert!(store.get(&key(5)).is_none());
+}
