@@ -7,7 +7,7 @@ use crate::error::Rejection;
 use crate::headers::Headers;
 use crate::json::Json;
 use crate::keys::SigningKeys;
-use crate::map::{Mapped, map};
+use crate::map::{Mapped, keep, map};
 use crate::verify::{verify_midtrans, verify_request};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -92,7 +92,7 @@ pub fn process(
     correlation_id: CorrelationId,
 ) -> Result<Outcome, Rejection> {
     verify_request(&config.kind, keys, headers, body, received_at)?;
-    let json = Json::parse(body).map_err(Rejection::NotJson)?;
+    let json = Json::parse_keeping(body, keep(&config.kind)).map_err(Rejection::NotJson)?;
     if config.kind == SourceKind::Midtrans {
         verify_midtrans(keys, &json)?;
     }

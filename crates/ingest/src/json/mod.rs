@@ -9,4 +9,4 @@ mod node;
 mod tree;
 
 pub(crate) use node::Node;
-pub(crate) use tree::Json;
+pub(crate) use tree::{Json, Keep};

@@ -2,7 +2,7 @@
 //! refused with `line_items[2].price: ...` and not a bare "invalid". The path is
 //! rendered only when an error is built, so the happy path allocates nothing for it.
 
-use super::Json;
+use super::{Json, Keep};
 use crate::error::FieldError;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use spine_core::{Currency, Money, SourceEventId};
@@ -21,15 +21,18 @@ pub(crate) struct Node<'p, 'v> {
     value: Option<&'v Json<'v>>,
     step: Step<'p>,
     parent: Option<&'p Node<'p, 'v>>,
+    /// The parse filter, so debug builds catch a mapping reading a key it dropped.
+    keep: Keep,
 }
 
 impl<'p, 'v> Node<'p, 'v> {
     /// The document's root.
-    pub(crate) fn root(value: &'v Json<'v>) -> Self {
+    pub(crate) fn root(value: &'v Json<'v>, keep: Keep) -> Self {
         Self {
             value: Some(value),
             step: Step::Root,
             parent: None,
+            keep,
         }
     }
 
@@ -66,10 +69,15 @@ impl<'p, 'v> Node<'p, 'v> {
     where
         'p: 's,
     {
+        debug_assert!(
+            self.keep.is_none_or(|keep| keep(key)),
+            "the mapping reads {key:?}, which its parse filter drops"
+        );
         Node {
             value: self.value.and_then(|v| v.get(key)),
             step: Step::Key(key),
             parent: Some(self),
+            keep: self.keep,
         }
     }
 
@@ -201,6 +209,7 @@ impl<'p, 'v> Node<'p, 'v> {
                 value: Some(value),
                 step: Step::Index(i),
                 parent: Some(self),
+                keep: self.keep,
             })
             .collect())
     }

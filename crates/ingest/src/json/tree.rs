@@ -1,6 +1,6 @@
 //! A JSON document tree borrowing from the raw body.
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -18,10 +18,36 @@ pub(crate) enum Json<'a> {
     Obj(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
+/// Which object members to keep: a mapping reads a few dozen of a payload's hundreds of
+/// keys, and members it never reads are skipped by the parser (still checked to be valid
+/// JSON) instead of being built. `None` keeps everything.
+pub(crate) type Keep = Option<fn(&str) -> bool>;
+
 impl<'a> Json<'a> {
     /// Parses a body; the tree borrows from it.
+    #[cfg(test)]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(body)
+        Self::parse_keeping(body, None)
+    }
+
+    /// Parses a body keeping only the object members `keep` accepts (at any depth).
+    pub(crate) fn parse_keeping(body: &'a [u8], keep: Keep) -> Result<Self, serde_json::Error> {
+        // Checking UTF-8 once over the whole body is much faster than serde_json checking
+        // it string by string; a body that is not UTF-8 takes the slice path, which
+        // reports where the bad byte is.
+        match std::str::from_utf8(body) {
+            Ok(text) => Self::finish(serde_json::Deserializer::from_str(text), keep),
+            Err(_) => Self::finish(serde_json::Deserializer::from_slice(body), keep),
+        }
+    }
+
+    fn finish<R: serde_json::de::Read<'a>>(
+        mut deserializer: serde_json::Deserializer<R>,
+        keep: Keep,
+    ) -> Result<Self, serde_json::Error> {
+        let value = Seed(keep).deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(value)
     }
 
     /// The member `key` of an object (the last one when a key repeats, as
@@ -140,13 +166,18 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+/// Parses one value, keeping the members `.0` accepts.
+#[derive(Clone, Copy)]
+struct Seed(Keep);
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(JsonVisitor(self.0))
     }
 }
 
-struct JsonVisitor;
+struct JsonVisitor(Keep);
 
 impl<'de> Visitor<'de> for JsonVisitor {
     type Value = Json<'de>;
@@ -161,7 +192,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        Json::deserialize(d)
+        Seed(self.0).deserialize(d)
     }
     fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Json::Bool(v))
@@ -187,7 +218,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // JSON gives no length hint; a small start saves most regrowth on typical payloads.
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(Seed(self.0))? {
             items.push(item);
         }
         Ok(Json::Arr(items))
@@ -195,7 +226,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
         while let Some(Text(key)) = map.next_key()? {
-            members.push((key, map.next_value()?));
+            if self.0.is_none_or(|keep| keep(&key)) {
+                let value = map.next_value_seed(Seed(self.0))?;
+                members.push((key, value));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
         Ok(Json::Obj(members))
     }
@@ -217,6 +253,15 @@ mod tests {
         assert_eq!(doc.get("l").and_then(Json::as_array).map(<[_]>::len), Some(2));
         let value: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert_eq!(doc.to_value(), value);
+    }
+
+    #[test]
+    fn members_not_kept_are_skipped_but_still_checked() {
+        let keep: Keep = Some(|key| matches!(key, "a" | "b"));
+        let doc = Json::parse_keeping(br#"{"a":{"b":1,"c":2},"c":{"a":3}}"#, keep).unwrap();
+        assert_eq!(doc.to_value(), serde_json::json!({"a": {"b": 1}}));
+        assert!(Json::parse_keeping(br#"{"a":1,"c":[1,}"#, keep).is_err());
+        assert!(Json::parse_keeping(br#"{"a":1} trailing"#, keep).is_err());
     }
 
     #[test]

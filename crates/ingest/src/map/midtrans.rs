@@ -54,6 +54,30 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "transaction_id"
+            | "transaction_status"
+            | "currency"
+            | "fraud_status"
+            | "settlement_time"
+            | "transaction_time"
+            | "order_id"
+            | "gross_amount"
+            | "payment_type"
+            | "refunds"
+            | "refund_chargeback_id"
+            | "refund_key"
+            | "refund_amount"
+            | "created_at"
+            | "reason"
+            | "signature_key"
+            | "status_code"
+    )
+}
+
 fn payment(cx: &Context, root: &Node, currency: Currency) -> Result<CanonicalEvent, FieldError> {
     let payment_id = root.get("transaction_id").id()?;
     Ok(CanonicalEvent::PaymentV1(PaymentV1 {

@@ -16,7 +16,7 @@ mod xendit;
 use crate::config::{SourceConfig, SourceKind};
 use crate::error::{FieldError, Rejection};
 use crate::headers::Headers;
-use crate::json::{Json, Node};
+use crate::json::{Json, Keep, Node};
 use chrono::{DateTime, Utc};
 use spine_core::contracts::{Address, OrderRef};
 use spine_core::{CanonicalEvent, SourceEventId};
@@ -75,7 +75,7 @@ pub(crate) fn map(
         headers,
         received_at,
     };
-    let root = Node::root(body);
+    let root = Node::root(body, keep(&config.kind));
     if !body.is_object() {
         return Err(FieldError::new("", "the payload must be a JSON object").into());
     }
@@ -88,6 +88,20 @@ pub(crate) fn map(
         SourceKind::Tokopedia => tokopedia::map(&cx, &root),
         SourceKind::Generic { .. } => generic::map(&cx, &root),
     }
+}
+
+/// The parse filter of a source kind: the members its mapping reads. The generic
+/// source keeps everything (its `data` may be a whole canonical event).
+pub(crate) fn keep(kind: &SourceKind) -> Keep {
+    Some(match kind {
+        SourceKind::Shopify => shopify::keep,
+        SourceKind::WooCommerce => woocommerce::keep,
+        SourceKind::Stripe { .. } => stripe::keep,
+        SourceKind::Midtrans => midtrans::keep,
+        SourceKind::Xendit => xendit::keep,
+        SourceKind::Tokopedia => tokopedia::keep,
+        SourceKind::Generic { .. } => return None,
+    })
 }
 
 /// A source event id built from parts of the payload, for sources without a delivery id.

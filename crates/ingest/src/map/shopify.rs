@@ -32,6 +32,42 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "name"
+            | "order_number"
+            | "created_at"
+            | "updated_at"
+            | "currency"
+            | "line_items"
+            | "sku"
+            | "title"
+            | "quantity"
+            | "price"
+            | "total_discount"
+            | "customer"
+            | "email"
+            | "phone"
+            | "first_name"
+            | "last_name"
+            | "billing_address"
+            | "shipping_address"
+            | "address1"
+            | "address2"
+            | "city"
+            | "zip"
+            | "province"
+            | "country_code"
+            | "shipping_lines"
+            | "total_tax"
+            | "total_price"
+            | "taxes_included"
+            | "note"
+    )
+}
+
 fn order(root: &Node, updated: bool) -> Result<CanonicalEvent, FieldError> {
     let currency = root.get("currency").currency()?;
     let placed_at = root.get("created_at").rfc3339()?;

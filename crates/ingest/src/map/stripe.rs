@@ -30,6 +30,26 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "type"
+            | "created"
+            | "data"
+            | "object"
+            | "currency"
+            | "payment_method_types"
+            | "metadata"
+            | "order_id"
+            | "amount_received"
+            | "refunds"
+            | "payment_intent"
+            | "amount"
+            | "reason"
+    )
+}
+
 fn payment(
     cx: &Context,
     intent: &Node,

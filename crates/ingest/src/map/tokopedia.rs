@@ -30,6 +30,37 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "order_id"
+            | "order_status"
+            | "create_time"
+            | "amt"
+            | "shipping_cost"
+            | "ttl_amount"
+            | "products"
+            | "recipient"
+            | "address"
+            | "name"
+            | "invoice_ref_num"
+            | "customer"
+            | "id"
+            | "sku"
+            | "quantity"
+            | "price"
+            | "email"
+            | "phone"
+            | "address_full"
+            | "district"
+            | "city"
+            | "postal_code"
+            | "province"
+            | "country"
+    )
+}
+
 fn order(root: &Node, status: u64) -> Result<CanonicalEvent, FieldError> {
     let idr = Currency::parse("IDR").map_err(|e| root.error(e.to_string()))?;
     let amt = root.get("amt");

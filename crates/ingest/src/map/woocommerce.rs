@@ -28,6 +28,40 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "number"
+            | "currency"
+            | "date_created_gmt"
+            | "date_modified_gmt"
+            | "line_items"
+            | "sku"
+            | "quantity"
+            | "subtotal"
+            | "total"
+            | "name"
+            | "shipping_total"
+            | "shipping"
+            | "first_name"
+            | "last_name"
+            | "address_1"
+            | "address_2"
+            | "city"
+            | "postcode"
+            | "state"
+            | "country"
+            | "total_tax"
+            | "prices_include_tax"
+            | "customer_note"
+            | "billing"
+            | "email"
+            | "customer_id"
+            | "phone"
+    )
+}
+
 fn order(root: &Node, updated: bool) -> Result<CanonicalEvent, FieldError> {
     let currency = root.get("currency").currency()?;
     let revision = if updated {

@@ -28,6 +28,23 @@ pub(super) fn map(cx: &Context, root: &Node) -> Result<Mapped, Rejection> {
     })
 }
 
+/// The payload members this mapping reads (the parser skips the rest).
+pub(super) fn keep(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "status"
+            | "updated"
+            | "currency"
+            | "paid_amount"
+            | "amount"
+            | "payment_channel"
+            | "payment_method"
+            | "payment_id"
+            | "external_id"
+            | "paid_at"
+    )
+}
+
 fn payment(cx: &Context, root: &Node) -> Result<CanonicalEvent, FieldError> {
     let currency = match root.get("currency").opt_str()? {
         Some(_) => root.get("currency").currency()?,
