@@ -219,3 +219,152 @@ fn generic(
     }
     check_age(seconds, now, tolerance_secs, ts_header)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_TOLERANCE_SECS;
+
+    /// HMAC-SHA256 computed here, directly with the `hmac` crate, as each vendor documents.
+    fn mac(key: &str, message: &[u8]) -> Vec<u8> {
+        let mut mac = HmacSha256::new_from_slice(key.as_bytes()).expect("any key length");
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        pairs.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).expect("a time")
+    }
+
+    const STRIPE: SourceKind = SourceKind::Stripe {
+        tolerance_secs: DEFAULT_TOLERANCE_SECS,
+    };
+
+    #[test]
+    fn stripe_accepts_any_matching_v1_and_refuses_stale_or_ambiguous_headers() {
+        let keys = SigningKeys::current("whsec_k".into());
+        let body = br#"{"id":"evt_1"}"#;
+        let good = hex::encode(mac("whsec_k", &[b"1000.".as_slice(), body].concat()));
+        let value = format!("t=1000,v1={},v1={good},v0=abc", "00".repeat(32));
+        let ok = verify_request(
+            &STRIPE,
+            &keys,
+            &headers(&[("Stripe-Signature", &value)]),
+            body,
+            at(1100),
+        );
+        assert_eq!(ok, Ok(()));
+        let stale = verify_request(
+            &STRIPE,
+            &keys,
+            &headers(&[("Stripe-Signature", &value)]),
+            body,
+            at(1301),
+        );
+        assert!(
+            matches!(stale, Err(SignatureError::Stale { age_secs: 301, .. })),
+            "{stale:?}"
+        );
+        let twice = format!("t=1000,t=1000,v1={good}");
+        let twice = verify_request(
+            &STRIPE,
+            &keys,
+            &headers(&[("Stripe-Signature", &twice)]),
+            body,
+            at(1000),
+        );
+        assert!(matches!(twice, Err(SignatureError::Malformed(_))));
+        let none = verify_request(
+            &STRIPE,
+            &keys,
+            &headers(&[("Stripe-Signature", "t=1000")]),
+            body,
+            at(1000),
+        );
+        assert!(matches!(none, Err(SignatureError::Malformed(_))));
+        let missing = verify_request(&STRIPE, &keys, &Headers::new(), body, at(1000));
+        assert!(matches!(missing, Err(SignatureError::MissingHeader(_))));
+    }
+
+    #[test]
+    fn generic_sources_sign_with_their_configured_header_and_encoding() {
+        let kind = SourceKind::Generic {
+            header: "X-Erp-Sig".into(),
+            encoding: Encoding::Base64,
+            timestamp_header: None,
+            tolerance_secs: DEFAULT_TOLERANCE_SECS,
+        };
+        let keys = SigningKeys::current("erp".into());
+        let body = b"{}";
+        let sig = BASE64.encode(mac("erp", body));
+        assert_eq!(
+            verify_request(&kind, &keys, &headers(&[("x-erp-sig", &sig)]), body, at(0)),
+            Ok(())
+        );
+        let hex_instead = hex::encode(mac("erp", body));
+        let wrong = verify_request(
+            &kind,
+            &keys,
+            &headers(&[("X-Erp-Sig", &hex_instead)]),
+            body,
+            at(0),
+        );
+        assert!(wrong.is_err());
+        let error = verify_request(&kind, &keys, &Headers::new(), body, at(0)).unwrap_err();
+        assert_eq!(error.to_string(), "the X-Erp-Sig header is missing");
+    }
+
+    #[test]
+    fn a_shopify_signature_by_the_previous_key_verifies_only_while_it_is_accepted() {
+        let body = b"{\"id\":1}";
+        let old = BASE64.encode(mac("old", body));
+        let h = headers(&[("X-Shopify-Hmac-Sha256", &old)]);
+        let both = SigningKeys::accepting("new".into(), Some("old".into()));
+        assert_eq!(
+            verify_request(&SourceKind::Shopify, &both, &h, body, at(0)),
+            Ok(())
+        );
+        let only_new = SigningKeys::current("new".into());
+        let error = verify_request(&SourceKind::Shopify, &only_new, &h, body, at(0)).unwrap_err();
+        assert_eq!(error, SignatureError::Mismatch(SHOPIFY_HMAC.into()));
+    }
+
+    #[test]
+    fn xendit_compares_the_token_and_midtrans_the_body_signature() {
+        let keys = SigningKeys::current("tok".into());
+        let ok = verify_request(
+            &SourceKind::Xendit,
+            &keys,
+            &headers(&[("X-CALLBACK-TOKEN", "tok")]),
+            b"",
+            at(0),
+        );
+        assert_eq!(ok, Ok(()));
+        let near = verify_request(
+            &SourceKind::Xendit,
+            &keys,
+            &headers(&[("x-callback-token", "tok2")]),
+            b"",
+            at(0),
+        );
+        assert!(near.is_err());
+
+        let sha = hex::encode(Sha512::digest(b"A-1200100.00server"));
+        let body = format!(
+            r#"{{"order_id":"A-1","status_code":"200","gross_amount":"100.00","signature_key":"{sha}"}}"#
+        );
+        let doc = Json::parse(body.as_bytes()).expect("JSON");
+        assert_eq!(
+            verify_midtrans(&SigningKeys::current("server".into()), &doc),
+            Ok(())
+        );
+        assert!(verify_midtrans(&SigningKeys::current("other".into()), &doc).is_err());
+        let bare = Json::parse(br#"{"order_id":"A-1"}"#).expect("JSON");
+        let missing = verify_midtrans(&keys, &bare).unwrap_err();
+        assert_eq!(missing, SignatureError::MissingField("signature_key".into()));
+    }
+}

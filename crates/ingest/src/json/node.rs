@@ -225,3 +225,48 @@ impl<'p, 'v> Node<'p, 'v> {
         self.array()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_path_through_objects_and_arrays() {
+        let doc = Json::parse(br#"{"a":{"items":[{"x":1},{"x":"two"}]}}"#).expect("JSON");
+        let root = Node::root(&doc, None);
+        let a = root.get("a");
+        let items = a.get("items");
+        let list = items.array().expect("an array");
+        assert_eq!(list[0].get("x").u64(), Ok(1));
+        let error = list[1].get("x").u64().unwrap_err();
+        assert_eq!(error.path, "a.items[1].x");
+        assert_eq!(
+            root.get("missing").get("deeper").str().unwrap_err().path,
+            "missing.deeper"
+        );
+    }
+
+    #[test]
+    fn amounts_ids_and_times_read_exactly() {
+        let doc = Json::parse(
+            br#"{"s":"23.50","n":23.5,"big":820982911946154508,"t":"2026-11-20 17:05:00","u":1795168800,"f":1.5}"#,
+        )
+        .expect("JSON");
+        let root = Node::root(&doc, None);
+        let usd = Currency::parse("USD").expect("USD");
+        assert_eq!(root.get("s").decimal(usd).map(|m| m.minor), Ok(2350));
+        assert_eq!(root.get("n").decimal(usd).map(|m| m.minor), Ok(2350));
+        assert_eq!(
+            root.get("big").id().map(|i| i.to_string()),
+            Ok("820982911946154508".into())
+        );
+        assert!(root.get("f").id().is_err(), "a fractional id is refused");
+        let jakarta = root.get("t").local_time(7 * 3600).expect("a local time");
+        assert_eq!(jakarta.to_rfc3339(), "2026-11-20T10:05:00+00:00");
+        assert_eq!(root.get("u").unix().map(|t| t.timestamp()), Ok(1_795_168_800));
+        assert!(
+            root.get("s").minor(usd).is_err(),
+            "minor units must be a whole number"
+        );
+    }
+}
