@@ -73,6 +73,8 @@ impl Webhook {
             source: source_of(&request),
             ..Trace::default()
         };
+        // The path segment is sender-chosen text: capped before it reaches a log line.
+        let logged_source: String = trace.source.chars().take(40).collect();
         let answer = match self.decide(&request, &headers, &correlation_id, &mut trace).await {
             Ok(answer) => answer,
             Err(rejection) => {
@@ -84,7 +86,7 @@ impl Webhook {
             }
         };
         tracing::info!(
-            source = %trace.source,
+            source = %logged_source,
             topic = trace.topic.as_deref().unwrap_or(""),
             outcome = trace.outcome,
             status = answer.status,
