@@ -1,0 +1,118 @@
+//! `spine-local`: run the whole spine on this machine (see the crate docs and README).
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use spine_local::{Host, HostOptions};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Run odoo-spine locally: emulated AWS, Odoo (simulated or real), every function"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Provision template.yaml into emulated AWS and run every function until Ctrl-C.
+    ///
+    /// Example: spine-local up --endpoint http://127.0.0.1:5000 --http 127.0.0.1:3000
+    Up {
+        /// The SAM template to run.
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        /// Where the function binaries are.
+        #[arg(long, default_value = "target/debug")]
+        bin_dir: PathBuf,
+        /// The emulated AWS endpoint.
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: String,
+        /// Where the HTTP API listens.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        http: SocketAddr,
+        /// How often scheduled functions run (seconds; 0 = never, invoke by hand).
+        #[arg(long, default_value_t = 60)]
+        schedule_every: u64,
+        /// A template parameter override, NAME=VALUE (repeatable).
+        #[arg(long = "parameter", value_name = "NAME=VALUE")]
+        parameters: Vec<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "spine_local=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Up {
+        template,
+        bin_dir,
+        endpoint,
+        http,
+        schedule_every,
+        parameters,
+    } = Cli::parse().command;
+    let mut overrides = BTreeMap::new();
+    for pair in parameters {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--parameter {pair:?} is not NAME=VALUE"))?;
+        overrides.insert(name.to_owned(), value.to_owned());
+    }
+    let odoo = spine_odoo::OdooConfig::from_env().context("the ODOO_* environment variables")?;
+    let real_odoo = odoo.as_ref().map(|c| c.url.to_string());
+    let options = HostOptions {
+        template,
+        bin_dir,
+        aws_endpoint: endpoint.clone(),
+        http_bind: http,
+        schedule_every: (schedule_every > 0).then(|| Duration::from_secs(schedule_every)),
+        parameters: overrides,
+        odoo,
+        sim: odoo_sim::SimConfig::default(),
+        processes: 1,
+    };
+    let host = Host::start(options).await?;
+    print_banner(&host, &endpoint, real_odoo.as_deref());
+    tokio::signal::ctrl_c().await?;
+    eprintln!("stopping…");
+    host.shutdown().await;
+    Ok(())
+}
+
+fn print_banner(host: &Host, endpoint: &str, real_odoo: Option<&str>) {
+    let odoo = match (real_odoo, &host.sim) {
+        (Some(url), _) => format!("{url} (real Odoo from ODOO_URL)"),
+        (None, Some(sim)) => format!(
+            "{} (simulator: database spine, login admin, key sim-api-key)",
+            sim.url()
+        ),
+        (None, None) => "none".to_owned(),
+    };
+    println!("odoo-spine is running locally");
+    println!("  webhooks:     POST {}/webhooks/{{source}}", host.http_url);
+    println!("  emulated AWS: {endpoint}");
+    println!("  Odoo:         {odoo}");
+    println!(
+        "  functions:    {}",
+        host.functions.keys().cloned().collect::<Vec<_>>().join(", ")
+    );
+    println!("  queues:");
+    for (id, url) in &host.stack.queue_urls {
+        println!("    {id:<22} {url}");
+    }
+    println!();
+    println!("Try a sample (its signature is valid for the local test secrets):");
+    println!("  infra/local send events/webhook/shopify-orders-create.json");
+    println!("Ctrl-C stops everything.");
+}
