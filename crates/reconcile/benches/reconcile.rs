@@ -1,0 +1,2 @@
+//! Reconciliation benchmark (filled in below).
+fn main() {}

@@ -1,0 +1,42 @@
+//! Reconciliation (issue 7): proves that Odoo holds what the spine accepted.
+//!
+//! - [`Reconciler::run`] compares the ledger with Odoo over a [`Window`] of local days:
+//!   counts and totals per currency per flow and day, and every exception: missing
+//!   (APPLIED in the ledger, absent in Odoo), unknown (a spine external id on a sale
+//!   order dated in the window, without a ledger entry), duplicates (several sale orders
+//!   for one `client_order_ref`), mismatches (total beyond the tolerance, payment versus
+//!   invoice, invoice not paid), stuck (RECEIVED/QUEUED beyond the flow's SLA) and parked
+//!   (DLQ depth and oldest age). The answer is a [`Report`] (`report.v1`).
+//! - [`ReportStore`] keeps reports by run id in DynamoDB; [`render_table`] and
+//!   [`render_html`] are the operator's views; [`metrics`] has the EMF lines.
+//! - [`Healer`] re-enqueues missing events from the ledger's stored envelope: a dry-run
+//!   [`Healer::plan`] first, then [`Healer::apply`]. It never writes to Odoo.
+//!
+//! Odoo is read in pages (see [`odoo`](crate) module docs): per ledger page one
+//! `ir.model.data` `search_read` and one `search_read` per model; memory holds one page
+//! and compact per-key state, never payloads beyond the page being read.
+
+mod compare;
+pub mod config;
+mod error;
+mod heal;
+pub mod metrics;
+mod odoo;
+mod queues;
+mod render;
+mod report;
+mod run;
+mod scan;
+mod store;
+mod sweep;
+
+pub use config::{ConfigError, ReconcileConfig, Window, env_names};
+pub use error::ReconcileError;
+pub use heal::{HealItem, HealOutcome, HealPlan, Healer};
+pub use queues::{ParkedProbe, SqsParked};
+pub use render::{render_html, render_table};
+pub use report::{
+    Amount, DayFlow, Exception, ExceptionKind, ParkedQueue, REPORT_VERSION, Report, Totals, WindowInfo,
+};
+pub use run::{Reconciler, new_run_id};
+pub use store::{ATTR_BODY, ATTR_PART, ATTR_PARTS, ATTR_RUN_ID, ReportStore, create_reports_table};
