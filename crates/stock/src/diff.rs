@@ -73,7 +73,13 @@ mod tests {
         let p = plan(&free, 1, &last);
         // A: 4 == 4 unchanged; B: 2 == 2 unchanged; C: 0 == 0 unchanged; D: new.
         assert_eq!(p.unchanged, 3);
-        assert_eq!(p.changed, vec![Level { sku: sku("D"), quantity: 8 }]);
+        assert_eq!(
+            p.changed,
+            vec![Level {
+                sku: sku("D"),
+                quantity: 8
+            }]
+        );
         let p = plan(&free, 0, &last);
         let skus: Vec<&str> = p.changed.iter().map(|l| l.sku.as_str()).collect();
         assert_eq!(skus, ["A", "B", "D"]);

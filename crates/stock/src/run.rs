@@ -5,6 +5,7 @@
 //! channels it concerns, with the reason in their summary, and the other channels go on.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -108,7 +109,13 @@ impl StockPush {
         http: HttpClient,
         page_size: u32,
     ) -> Self {
-        Self { odoo, state, secrets, http, page_size: page_size.max(1) }
+        Self {
+            odoo,
+            state,
+            secrets,
+            http,
+            page_size: page_size.max(1),
+        }
     }
 
     /// The Odoo client (for its round-trip metrics).
@@ -123,9 +130,9 @@ impl StockPush {
         let before = self.odoo.metrics();
         let mut stock: BTreeMap<StockScope, Result<FreeStock, String>> = BTreeMap::new();
         for channel in channels {
-            if !stock.contains_key(&channel.scope) {
+            if let Entry::Vacant(slot) = stock.entry(channel.scope) {
                 let read = read_free_stock(&self.odoo, channel.scope, self.page_size).await;
-                stock.insert(channel.scope, read.map_err(|e| chain(&e)));
+                slot.insert(read.map_err(|e| chain(&e)));
             }
         }
         let mut summaries = Vec::with_capacity(channels.len());
@@ -161,10 +168,11 @@ impl StockPush {
             return summarize(channel, plan.unchanged, PushReport::default(), None);
         }
         let kind = channel.kind;
-        let credentials = match ChannelCredentials::fetch(self.secrets.as_ref(), &channel.credentials_secret, kind).await {
-            Ok(c) => c,
-            Err(e) => return failed_channel(channel, format!("credentials: {}", chain(&e))),
-        };
+        let credentials =
+            match ChannelCredentials::fetch(self.secrets.as_ref(), &channel.credentials_secret, kind).await {
+                Ok(c) => c,
+                Err(e) => return failed_channel(channel, format!("credentials: {}", chain(&e))),
+            };
         let mut adapter = channels::build(channel, credentials, self.http.clone());
         let report = adapter.push(&plan.changed).await;
         let mut error = None;
@@ -193,7 +201,12 @@ fn failed_channel(channel: &ChannelConfig, reason: String) -> ChannelSummary {
     }
 }
 
-fn summarize(channel: &ChannelConfig, unchanged: usize, report: PushReport, error: Option<String>) -> ChannelSummary {
+fn summarize(
+    channel: &ChannelConfig,
+    unchanged: usize,
+    report: PushReport,
+    error: Option<String>,
+) -> ChannelSummary {
     let (pushed, failed) = (report.pushed.len(), report.failed.len());
     let status = match (pushed, failed) {
         (_, 0) if error.is_none() => ChannelStatus::Ok,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use spine_core::Sku;
-use spine_odoo::{Domain, Kwargs, Op, OdooClient, OdooError, SearchOpts};
+use spine_odoo::{Domain, Kwargs, OdooClient, OdooError, Op, SearchOpts};
 use tracing::{instrument, warn};
 
 use crate::config::StockScope;
@@ -70,9 +70,15 @@ pub async fn read_free_stock(
             context: scope_context(scope),
             ..SearchOpts::default()
         };
-        let page = odoo.search_read("product.product", &domain, &FIELDS, &opts).await?;
+        let page = odoo
+            .search_read("product.product", &domain, &FIELDS, &opts)
+            .await?;
         for row in &page {
-            last_id = last_id.max(row.get("id").and_then(Value::as_i64).ok_or(SourceError::Row("id"))?);
+            last_id = last_id.max(
+                row.get("id")
+                    .and_then(Value::as_i64)
+                    .ok_or(SourceError::Row("id"))?,
+            );
             add_row(&mut stock, row)?;
         }
         if page.len() < page_size as usize {
@@ -93,7 +99,10 @@ fn add_row(stock: &mut FreeStock, row: &spine_odoo::Record) -> Result<(), Source
     // Fractions of a unit cannot be sold: round down, and saturate absurd values.
     let free = free.floor().clamp(i64::MIN as f64, i64::MAX as f64) as i64;
     let Ok(sku) = Sku::parse(code) else {
-        warn!(default_code = code, "internal reference is not a valid SKU: not pushed");
+        warn!(
+            default_code = code,
+            "internal reference is not a valid SKU: not pushed"
+        );
         stock.invalid_skus.push(code.to_owned());
         return Ok(());
     };
@@ -101,7 +110,10 @@ fn add_row(stock: &mut FreeStock, row: &spine_odoo::Record) -> Result<(), Source
         // Two products with one SKU: a channel cannot tell them apart, and pushing the
         // lower level is the choice that cannot oversell.
         Some(existing) => {
-            warn!(sku = sku.as_str(), "SKU held by several products: the lowest level is pushed");
+            warn!(
+                sku = sku.as_str(),
+                "SKU held by several products: the lowest level is pushed"
+            );
             *existing = (*existing).min(free);
             stock.duplicate_skus.push(sku);
         }
@@ -140,7 +152,10 @@ mod tests {
 
     #[test]
     fn a_row_without_free_qty_is_an_error() {
-        let err = add_row(&mut FreeStock::default(), &row(json!({"id": 1, "default_code": "A"})));
+        let err = add_row(
+            &mut FreeStock::default(),
+            &row(json!({"id": 1, "default_code": "A"})),
+        );
         assert!(matches!(err, Err(SourceError::Row("free_qty"))));
     }
 

@@ -128,10 +128,18 @@ impl StockState {
 
     /// Records that `channel` accepted `levels` at `at`, 25 per BatchWriteItem.
     #[instrument(skip(self, levels), fields(table = %self.table, count = levels.len()))]
-    pub async fn record(&self, channel: &SourceName, levels: &[Level], at: DateTime<Utc>) -> Result<(), StateError> {
+    pub async fn record(
+        &self,
+        channel: &SourceName,
+        levels: &[Level],
+        at: DateTime<Utc>,
+    ) -> Result<(), StateError> {
         let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
         for chunk in levels.chunks(BATCH) {
-            let writes = chunk.iter().map(|l| put(channel, l, &at)).collect::<Result<Vec<_>, _>>()?;
+            let writes = chunk
+                .iter()
+                .map(|l| put(channel, l, &at))
+                .collect::<Result<Vec<_>, _>>()?;
             self.write_batch(writes).await?;
         }
         Ok(())

@@ -30,8 +30,14 @@ async fn first_run_pushes_all_then_nothing_then_exactly_the_change() {
     // GIVEN nothing pushed yet WHEN the first run THEN every SKU, buffered and floored.
     let first = env.push.run(&channels).await;
     let c = only(&first);
-    assert_eq!((c.status, c.pushed, c.unchanged, c.failed), (ChannelStatus::Ok, 4, 0, 0));
-    assert_eq!(env.fake.levels(), levels(&[("A", 8), ("B", 3), ("C", 0), ("D", 0)]));
+    assert_eq!(
+        (c.status, c.pushed, c.unchanged, c.failed),
+        (ChannelStatus::Ok, 4, 0, 0)
+    );
+    assert_eq!(
+        env.fake.levels(),
+        levels(&[("A", 8), ("B", 3), ("C", 0), ("D", 0)])
+    );
     let requests = env.fake.take();
     assert_eq!(requests.len(), 1, "one batch");
     let body = requests[0].json();
@@ -43,7 +49,11 @@ async fn first_run_pushes_all_then_nothing_then_exactly_the_change() {
         json!([{"sku": "A", "quantity": 8}, {"sku": "B", "quantity": 3}, {"sku": "C", "quantity": 0}, {"sku": "D", "quantity": 0}])
     );
     assert!(chrono::DateTime::parse_from_rfc3339(body["pushed_at"].as_str().expect("pushed_at")).is_ok());
-    let recorded = env.state.last_pushed(&SourceName::parse("erp").expect("name")).await.expect("state");
+    let recorded = env
+        .state
+        .last_pushed(&SourceName::parse("erp").expect("name"))
+        .await
+        .expect("state");
     assert_eq!(recorded.len(), 4);
     assert_eq!(first.odoo_round_trips, 1, "one page of products");
 
@@ -81,7 +91,14 @@ async fn a_5xx_for_one_sku_leaves_it_for_the_next_run() {
 
     env.fake.with(|s| s.refuse = None);
     let second = env.push.run(&channels).await;
-    assert_eq!((only(&second).status, only(&second).pushed, only(&second).unchanged), (ChannelStatus::Ok, 1, 2));
+    assert_eq!(
+        (
+            only(&second).status,
+            only(&second).pushed,
+            only(&second).unchanged
+        ),
+        (ChannelStatus::Ok, 1, 2)
+    );
     let requests = env.fake.take();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].json()["levels"], json!([{"sku": "B", "quantity": 2}]));
@@ -105,7 +122,8 @@ async fn a_channel_that_fails_everything_is_failed_and_raises_the_metric() {
     let env = common::env(5_000).await;
     common::stock(&env.odoo, &[("A", 4.0), ("B", 1.0)]).await;
     let channels = [env.channel("erp", "http", json!({}))];
-    env.fake.with(|s| s.queued.extend([(500, None), (500, None), (500, None)]));
+    env.fake
+        .with(|s| s.queued.extend([(500, None), (500, None), (500, None)]));
 
     let run = env.push.run(&channels).await;
     let c = only(&run);
@@ -124,14 +142,36 @@ async fn a_bad_credential_fails_its_channel_only() {
     let env = common::env(5_000).await;
     common::stock(&env.odoo, &[("A", 4.0)]).await;
     let good = env.channel("erp", "http", json!({}));
-    let missing = env.channel("other", "http", json!({"credentials_secret": "no-such-secret-anywhere"}));
-    let wrong_shape = env.channel("woo", "woocommerce", json!({"credentials_secret": format!("{}/http", env.prefix)}));
+    let missing = env.channel(
+        "other",
+        "http",
+        json!({"credentials_secret": "no-such-secret-anywhere"}),
+    );
+    let wrong_shape = env.channel(
+        "woo",
+        "woocommerce",
+        json!({"credentials_secret": format!("{}/http", env.prefix)}),
+    );
 
     let run = env.push.run(&[missing, good, wrong_shape]).await;
     assert_eq!(run.channels[0].status, ChannelStatus::Failed);
-    assert!(run.channels[0].error.as_deref().is_some_and(|e| e.contains("no-such-secret-anywhere")));
-    assert_eq!((run.channels[1].status, run.channels[1].pushed), (ChannelStatus::Ok, 1));
+    assert!(
+        run.channels[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("no-such-secret-anywhere"))
+    );
+    assert_eq!(
+        (run.channels[1].status, run.channels[1].pushed),
+        (ChannelStatus::Ok, 1)
+    );
     let shape = run.channels[2].error.as_deref().unwrap_or_default();
-    assert!(shape.contains("consumer_key") && !shape.contains(common::fake::HMAC_KEY), "{shape}");
-    assert_eq!(run.odoo_round_trips, 1, "one read shared by the channels of one scope");
+    assert!(
+        shape.contains("consumer_key") && !shape.contains(common::fake::HMAC_KEY),
+        "{shape}"
+    );
+    assert_eq!(
+        run.odoo_round_trips, 1,
+        "one read shared by the channels of one scope"
+    );
 }

@@ -15,11 +15,13 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use secrecy::ExposeSecret;
 use spine_aws::secrets::{SecretsCache, SecretsConfig, SecretsError};
 use spine_odoo::{OdooClient, OdooConfig, OdooError};
-use spine_stock::config::{ENV_CHANNELS, ENV_CHANNELS_SECRET, ENV_ODOO_SECRET, ENV_STOCK_TABLE, page_size_from_env};
+use spine_stock::config::{
+    ENV_CHANNELS, ENV_CHANNELS_SECRET, ENV_ODOO_SECRET, ENV_STOCK_TABLE, page_size_from_env,
+};
 use spine_stock::metrics::emf_lines;
 use spine_stock::{
-    ChannelConfig, ConfigError, HttpClient, HttpPolicy, RunSummary, SecretError, SecretSource, SecretsManager,
-    StockPush, StockState, TokioPause, parse_channels,
+    ChannelConfig, ConfigError, HttpClient, HttpPolicy, RunSummary, SecretError, SecretSource,
+    SecretsManager, StockPush, StockState, TokioPause, parse_channels,
 };
 use tracing::{info, instrument};
 
@@ -38,7 +40,7 @@ pub enum OdooFrom {
     /// The secret named by `ODOO_SECRET` (its key is re-read each run, for rotation).
     Secret(String),
     /// A fixed configuration (the `ODOO_*` variables, or a test's simulator).
-    Fixed(OdooConfig),
+    Fixed(Box<OdooConfig>),
 }
 
 /// Everything the function reads from its environment.
@@ -91,15 +93,24 @@ impl Settings {
         let odoo = match non_empty(ENV_ODOO_SECRET) {
             Some(secret) => OdooFrom::Secret(secret),
             None => match OdooConfig::from_env() {
-                Ok(Some(config)) => OdooFrom::Fixed(config),
+                Ok(Some(config)) => OdooFrom::Fixed(Box::new(config)),
                 Ok(None) => return Err(ConfigError::MissingEnv(ENV_ODOO_SECRET).into()),
                 Err(e) => {
                     let reason = e.to_string();
-                    return Err(ConfigError::BadEnv { name: "ODOO_*", reason }.into());
+                    return Err(ConfigError::BadEnv {
+                        name: "ODOO_*",
+                        reason,
+                    }
+                    .into());
                 }
             },
         };
-        Ok(Self { table, channels, odoo, page_size: page_size_from_env()? })
+        Ok(Self {
+            table,
+            channels,
+            odoo,
+            page_size: page_size_from_env()?,
+        })
     }
 }
 
@@ -117,7 +128,7 @@ impl App {
         let sm = aws_sdk_secretsmanager::Client::new(aws);
         let cache = SecretsCache::new(sm.clone(), SecretsConfig::default());
         let (odoo_config, odoo_secret) = match settings.odoo {
-            OdooFrom::Fixed(config) => (config, None),
+            OdooFrom::Fixed(config) => (*config, None),
             OdooFrom::Secret(id) => (cache.odoo(&id).await?.to_config(&id)?, Some((cache, id))),
         };
         let http = HttpClient::new(HttpPolicy::default(), Arc::new(TokioPause))?;
@@ -142,7 +153,12 @@ impl App {
         secrets: Arc<dyn SecretSource>,
         odoo_secret: Option<(SecretsCache, String)>,
     ) -> Self {
-        Self { push, channels, secrets, odoo_secret }
+        Self {
+            push,
+            channels,
+            secrets,
+            odoo_secret,
+        }
     }
 
     /// Handles one schedule event: one run over every channel.

@@ -15,7 +15,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = Arc::new(App::build(settings, &aws).await.context("stock-push clients")?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let app = Arc::clone(&app);
-        async move { app.handle(event.payload).await.map_err(lambda_runtime::Error::from) }
+        async move {
+            app.handle(event.payload)
+                .await
+                .map_err(lambda_runtime::Error::from)
+        }
     }))
     .await
 }

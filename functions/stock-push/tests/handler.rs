@@ -22,11 +22,16 @@ async fn target(key: &'static str) -> (String, Bodies) {
     let app = axum::Router::new().route(
         "/push",
         axum::routing::post(move |headers: axum::http::HeaderMap, body: String| async move {
-            let signature = headers.get("x-spine-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let signature = headers
+                .get("x-spine-signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             if signature != spine_stock::channels::sign(key.as_bytes(), body.as_bytes()) {
                 return axum::http::StatusCode::UNAUTHORIZED;
             }
-            seen.lock().expect("bodies").push(serde_json::from_str(&body).expect("json"));
+            seen.lock()
+                .expect("bodies")
+                .push(serde_json::from_str(&body).expect("json"));
             axum::http::StatusCode::NO_CONTENT
         }),
     );
@@ -37,7 +42,13 @@ async fn target(key: &'static str) -> (String, Bodies) {
 }
 
 async fn put_secret(client: &aws_sdk_secretsmanager::Client, name: &str, value: Value) {
-    client.create_secret().name(name).secret_string(value.to_string()).send().await.expect("secret");
+    client
+        .create_secret()
+        .name(name)
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .expect("secret");
 }
 
 async fn app(sim: &SimHandle, channels: Value) -> App {
@@ -45,8 +56,13 @@ async fn app(sim: &SimHandle, channels: Value) -> App {
     let prefix = spine_testkit::unique_name("stock-fn");
     let cfg = sim.config();
     let odoo_secret = format!("{prefix}/odoo");
-    put_secret(&sm, &odoo_secret, json!({"url": sim.url(), "db": cfg.database, "login": cfg.login,
-                                         "api_key": cfg.api_key, "protocol": "json2"})).await;
+    put_secret(
+        &sm,
+        &odoo_secret,
+        json!({"url": sim.url(), "db": cfg.database, "login": cfg.login,
+                                         "api_key": cfg.api_key, "protocol": "json2"}),
+    )
+    .await;
     put_secret(&sm, &format!("{prefix}/hmac"), json!({"hmac_key": "k3y"})).await;
     let mut channels = channels;
     if let Some(list) = channels["channels"].as_array_mut() {
@@ -73,7 +89,12 @@ async fn app(sim: &SimHandle, channels: Value) -> App {
         1_000,
     );
     let cache = SecretsCache::new(sm, SecretsConfig::default());
-    App::new(push, ChannelsFrom::Secret(format!("{prefix}/channels")), secrets, Some((cache, odoo_secret)))
+    App::new(
+        push,
+        ChannelsFrom::Secret(format!("{prefix}/channels")),
+        secrets,
+        Some((cache, odoo_secret)),
+    )
 }
 
 fn event() -> EventBridgeEvent {
@@ -86,18 +107,34 @@ async fn the_schedule_event_pushes_changed_levels_once() {
     let (url, bodies) = target("k3y").await;
     let odoo = {
         let cfg = sim.config();
-        let c = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into()).expect("config");
+        let c = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into())
+            .expect("config");
         OdooClient::new(c.with_protocol(Protocol::Json2)).expect("client")
     };
     let ids = odoo
-        .create("product.product", &[json!({"name": "P", "default_code": "SKU-1", "is_storable": true})
-            .as_object().cloned().expect("object")])
+        .create(
+            "product.product",
+            &[json!({"name": "P", "default_code": "SKU-1", "is_storable": true})
+                .as_object()
+                .cloned()
+                .expect("object")],
+        )
         .await
         .expect("product");
-    odoo.create("stock.quant", &[json!({"product_id": ids[0], "quantity": 12.0}).as_object().cloned().expect("object")])
-        .await
-        .expect("quant");
-    let app = app(&sim, json!({"channels": [{"name": "erp", "kind": "http", "base_url": url, "buffer": 2}]})).await;
+    odoo.create(
+        "stock.quant",
+        &[json!({"product_id": ids[0], "quantity": 12.0})
+            .as_object()
+            .cloned()
+            .expect("object")],
+    )
+    .await
+    .expect("quant");
+    let app = app(
+        &sim,
+        json!({"channels": [{"name": "erp", "kind": "http", "base_url": url, "buffer": 2}]}),
+    )
+    .await;
 
     let first = app.handle(event()).await.expect("run");
     assert_eq!((first.pushed(), first.failed()), (1, 0));
@@ -111,7 +148,11 @@ async fn the_schedule_event_pushes_changed_levels_once() {
 #[tokio::test]
 async fn a_bad_channel_configuration_fails_the_invocation_clearly() {
     let sim = SimHandle::start(SimConfig::default()).await.expect("sim");
-    let app = app(&sim, json!({"channels": [{"name": "erp", "kind": "carrier-pigeon", "base_url": "http://x"}]})).await;
+    let app = app(
+        &sim,
+        json!({"channels": [{"name": "erp", "kind": "carrier-pigeon", "base_url": "http://x"}]}),
+    )
+    .await;
     let err = app.handle(event()).await.expect_err("bad config");
     assert!(matches!(err, HandlerError::Config(_)), "{err:?}");
     let chain = format!("{:#}", anyhow::Error::from(err));

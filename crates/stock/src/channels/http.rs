@@ -147,28 +147,41 @@ impl HttpClient {
             attempt += 1;
             let request = build().build().map_err(HttpError::Build)?;
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let wait = match self.client.execute(request).await {
-                Ok(answer) if answer.status().is_success() => {
-                    return answer.bytes().await.map(|b| b.to_vec()).map_err(|source| {
-                        HttpError::Transport { attempts: attempt, source }
-                    });
-                }
-                Ok(answer) => {
-                    let status = answer.status();
-                    let retry_after = retry_after(&answer);
-                    let excerpt = excerpt(answer).await;
-                    let error = HttpError::Status { status: status.as_u16(), attempts: attempt, excerpt };
-                    match self.next_wait(status, retry_after, attempt) {
-                        Some(wait) if attempt < attempts => wait,
-                        _ => return Err(error),
+            let wait =
+                match self.client.execute(request).await {
+                    Ok(answer) if answer.status().is_success() => {
+                        return answer.bytes().await.map(|b| b.to_vec()).map_err(|source| {
+                            HttpError::Transport {
+                                attempts: attempt,
+                                source,
+                            }
+                        });
                     }
-                }
-                Err(source) if attempt < attempts => {
-                    tracing::debug!(error = %source, attempt, "channel request failed, retrying");
-                    self.backoff(attempt)
-                }
-                Err(source) => return Err(HttpError::Transport { attempts: attempt, source }),
-            };
+                    Ok(answer) => {
+                        let status = answer.status();
+                        let retry_after = retry_after(&answer);
+                        let excerpt = excerpt(answer).await;
+                        let error = HttpError::Status {
+                            status: status.as_u16(),
+                            attempts: attempt,
+                            excerpt,
+                        };
+                        match self.next_wait(status, retry_after, attempt) {
+                            Some(wait) if attempt < attempts => wait,
+                            _ => return Err(error),
+                        }
+                    }
+                    Err(source) if attempt < attempts => {
+                        tracing::debug!(error = %source, attempt, "channel request failed, retrying");
+                        self.backoff(attempt)
+                    }
+                    Err(source) => {
+                        return Err(HttpError::Transport {
+                            attempts: attempt,
+                            source,
+                        });
+                    }
+                };
             self.pause.pause(wait).await;
         }
     }
@@ -197,7 +210,11 @@ impl HttpClient {
 }
 
 fn retry_after(answer: &reqwest::Response) -> Option<Duration> {
-    let value = answer.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let value = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
     spine_odoo::parse_retry_after(value, chrono::Utc::now())
 }
 

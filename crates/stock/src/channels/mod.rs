@@ -65,9 +65,18 @@ pub fn build(config: &ChannelConfig, credentials: ChannelCredentials, http: Http
         (ChannelKind::Shopify, ChannelCredentials::Shopify { access_token }) => {
             Box::new(shopify::Shopify::new(config, access_token, http))
         }
-        (ChannelKind::Woocommerce, ChannelCredentials::Woocommerce { consumer_key, consumer_secret }) => {
-            Box::new(woocommerce::WooCommerce::new(config, consumer_key, consumer_secret, http))
-        }
+        (
+            ChannelKind::Woocommerce,
+            ChannelCredentials::Woocommerce {
+                consumer_key,
+                consumer_secret,
+            },
+        ) => Box::new(woocommerce::WooCommerce::new(
+            config,
+            consumer_key,
+            consumer_secret,
+            http,
+        )),
         (ChannelKind::Http, ChannelCredentials::Http { hmac_key }) => {
             Box::new(generic::Generic::new(config, hmac_key, http))
         }
@@ -116,7 +125,10 @@ mod tests {
     #[test]
     fn endpoints_keep_the_base_path() {
         let base = reqwest::Url::parse("https://shop.example/store/").expect("url");
-        assert_eq!(endpoint(&base, "wp-json/x").as_str(), "https://shop.example/store/wp-json/x");
+        assert_eq!(
+            endpoint(&base, "wp-json/x").as_str(),
+            "https://shop.example/store/wp-json/x"
+        );
         let base = reqwest::Url::parse("http://127.0.0.1:9").expect("url");
         assert_eq!(endpoint(&base, "a/b").as_str(), "http://127.0.0.1:9/a/b");
     }

@@ -39,7 +39,11 @@ pub(super) struct Shopify {
 impl Shopify {
     pub(super) fn new(config: &ChannelConfig, token: SecretString, http: HttpClient) -> Self {
         let path = format!("admin/api/{SHOPIFY_API_VERSION}/graphql.json");
-        let items: BTreeMap<_, _> = config.sku_map.iter().map(|(s, id)| (s.clone(), Some(id.clone()))).collect();
+        let items: BTreeMap<_, _> = config
+            .sku_map
+            .iter()
+            .map(|(s, id)| (s.clone(), Some(id.clone())))
+            .collect();
         Self {
             channel: config.name.clone(),
             url: endpoint(&config.base_url, &path),
@@ -68,25 +72,41 @@ impl Shopify {
             .map_err(|e| chain(&e))?;
         let answer: Value = serde_json::from_slice(&bytes).map_err(|e| format!("answer unreadable: {e}"))?;
         // Cost throttling answers 200 with a THROTTLED error: the batch waits for next run.
-        if let Some(errors) = answer.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+        if let Some(errors) = answer
+            .get("errors")
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty())
+        {
             let messages: Vec<&str> = errors.iter().filter_map(|e| e.get("message")?.as_str()).collect();
             return Err(format!("Shopify GraphQL errors: {}", messages.join("; ")));
         }
-        answer.get("data").cloned().ok_or_else(|| "answer without data".to_owned())
+        answer
+            .get("data")
+            .cloned()
+            .ok_or_else(|| "answer without data".to_owned())
     }
 
     async fn resolve(&mut self, levels: &[Level], report: &mut PushReport) -> Vec<(Level, String)> {
-        let unknown: Vec<Sku> = levels.iter().map(|l| l.sku.clone()).filter(|s| !self.items.contains_key(s)).collect();
+        let unknown: Vec<Sku> = levels
+            .iter()
+            .map(|l| l.sku.clone())
+            .filter(|s| !self.items.contains_key(s))
+            .collect();
         let mut failed = HashMap::new();
         for chunk in unknown.chunks(LOOKUP_CHUNK) {
-            let q: Vec<String> = chunk.iter().map(|s| format!("sku:\"{}\"", escape(s.as_str()))).collect();
+            let q: Vec<String> = chunk
+                .iter()
+                .map(|s| format!("sku:\"{}\"", escape(s.as_str())))
+                .collect();
             match self.graphql(LOOKUP, json!({"q": q.join(" OR ")})).await {
                 Ok(data) => {
                     let nodes = data.pointer("/productVariants/nodes").and_then(Value::as_array);
                     let found: HashMap<&str, &str> = nodes
                         .into_iter()
                         .flatten()
-                        .filter_map(|n| Some((n.get("sku")?.as_str()?, n.pointer("/inventoryItem/id")?.as_str()?)))
+                        .filter_map(|n| {
+                            Some((n.get("sku")?.as_str()?, n.pointer("/inventoryItem/id")?.as_str()?))
+                        })
                         .collect();
                     for sku in chunk {
                         let item = found.get(sku.as_str()).map(|id| (*id).to_owned());
@@ -101,7 +121,10 @@ impl Shopify {
         let mut ready = Vec::new();
         for level in levels {
             if let Some(reason) = failed.remove(&level.sku) {
-                report.failed.push(SkuFailure { sku: level.sku.clone(), reason });
+                report.failed.push(SkuFailure {
+                    sku: level.sku.clone(),
+                    reason,
+                });
             } else if let Some(Some(item)) = self.items.get(&level.sku) {
                 ready.push((level.clone(), item.clone()));
             } else {
@@ -125,12 +148,21 @@ impl Shopify {
             "quantities": quantities,
         });
         let data = self.graphql(SET, json!({ "input": input })).await?;
-        let errors = data.pointer("/inventorySetQuantities/userErrors").and_then(Value::as_array);
+        let errors = data
+            .pointer("/inventorySetQuantities/userErrors")
+            .and_then(Value::as_array);
         let mut blamed = Vec::new();
         for e in errors.into_iter().flatten() {
-            let message = e.get("message").and_then(Value::as_str).unwrap_or("refused").to_owned();
+            let message = e
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("refused")
+                .to_owned();
             // `field` is like ["input", "quantities", "3", "inventoryItemId"].
-            let index = e.pointer("/field/2").and_then(Value::as_str).and_then(|i| i.parse::<usize>().ok());
+            let index = e
+                .pointer("/field/2")
+                .and_then(Value::as_str)
+                .and_then(|i| i.parse::<usize>().ok());
             match index.filter(|i| *i < batch.len()) {
                 Some(i) => blamed.push((i, message)),
                 None => return Err(format!("Shopify refused the batch: {message}")),

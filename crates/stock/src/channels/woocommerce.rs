@@ -61,7 +61,12 @@ struct ItemError {
 }
 
 impl WooCommerce {
-    pub(super) fn new(config: &ChannelConfig, key: SecretString, secret: SecretString, http: HttpClient) -> Self {
+    pub(super) fn new(
+        config: &ChannelConfig,
+        key: SecretString,
+        secret: SecretString,
+        http: HttpClient,
+    ) -> Self {
         Self {
             base: config.base_url.clone(),
             key,
@@ -97,7 +102,8 @@ impl WooCommerce {
             match self.http.send(|| self.get(url.clone())).await {
                 Ok(body) => match serde_json::from_slice::<Vec<Product>>(&body) {
                     Ok(products) => {
-                        let found: HashMap<&str, i64> = products.iter().map(|p| (p.sku.as_str(), p.id)).collect();
+                        let found: HashMap<&str, i64> =
+                            products.iter().map(|p| (p.sku.as_str(), p.id)).collect();
                         for sku in chunk {
                             self.ids.insert((*sku).clone(), found.get(sku.as_str()).copied());
                         }
@@ -114,7 +120,10 @@ impl WooCommerce {
         let mut ready = Vec::with_capacity(levels.len());
         for level in levels {
             if let Some(reason) = failed.remove(&level.sku) {
-                report.failed.push(SkuFailure { sku: level.sku.clone(), reason });
+                report.failed.push(SkuFailure {
+                    sku: level.sku.clone(),
+                    reason,
+                });
             } else if self.product_id(&level.sku, report).is_some() {
                 ready.push(level.clone());
             }
@@ -128,7 +137,10 @@ impl WooCommerce {
             let id = raw.trim().parse::<i64>().ok().filter(|id| *id > 0);
             if id.is_none() {
                 let reason = format!("sku_map value {raw:?} is not a WooCommerce product id");
-                report.failed.push(SkuFailure { sku: sku.clone(), reason });
+                report.failed.push(SkuFailure {
+                    sku: sku.clone(),
+                    reason,
+                });
             }
             return id;
         }
@@ -143,7 +155,9 @@ impl WooCommerce {
         let mut by_id = HashMap::new();
         let mut update = Vec::with_capacity(levels.len());
         for level in levels {
-            let Some(id) = self.product_id(&level.sku, &mut PushReport::default()) else { continue };
+            let Some(id) = self.product_id(&level.sku, &mut PushReport::default()) else {
+                continue;
+            };
             by_id.insert(id, level);
             update.push(json!({"id": id, "manage_stock": true, "stock_quantity": level.quantity}));
         }
@@ -166,7 +180,9 @@ impl WooCommerce {
             Err(e) => return report.fail_all(levels, &chain(&e)),
         };
         for item in answer.update {
-            let Some(level) = by_id.remove(&item.id) else { continue };
+            let Some(level) = by_id.remove(&item.id) else {
+                continue;
+            };
             match item.error {
                 None => report.pushed.push(level.clone()),
                 Some(err) => report.failed.push(SkuFailure {

@@ -19,7 +19,12 @@ fn a_valid_channel_is_read_with_its_defaults() {
     assert_eq!(c.scope, StockScope::All);
     assert_eq!(c.buffer, 2);
     assert_eq!(c.batch_size, 100);
-    assert_eq!(c.sku_map.get(&Sku::parse("SKU-1").expect("sku")).map(String::as_str), Some("17"));
+    assert_eq!(
+        c.sku_map
+            .get(&Sku::parse("SKU-1").expect("sku"))
+            .map(String::as_str),
+        Some("17")
+    );
 }
 
 #[test]

@@ -113,7 +113,10 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
 }
 
 fn header<'a>(c: &'a Captured, name: &str) -> &'a str {
-    c.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    c.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 fn generic(s: &mut FakeState, c: &Captured) -> Response {
@@ -126,7 +129,10 @@ fn generic(s: &mut FakeState, c: &Captured) -> Response {
         return answer(503, json!({"message": "refused"}));
     }
     for l in levels {
-        s.levels.insert(l["sku"].as_str().expect("sku").to_owned(), l["quantity"].as_i64().expect("qty"));
+        s.levels.insert(
+            l["sku"].as_str().expect("sku").to_owned(),
+            l["quantity"].as_i64().expect("qty"),
+        );
     }
     answer(200, json!({"rejected": []}))
 }
@@ -143,7 +149,9 @@ fn woo_lookup(s: &FakeState, c: &Captured) -> Response {
     let skus: Vec<String> = url_param(&c.query, "sku").split(',').map(str::to_owned).collect();
     let found: Vec<Value> = skus
         .iter()
-        .filter_map(|sku| Some(json!({"id": s.catalog.get(sku)?.parse::<i64>().ok()?, "sku": sku, "name": "x"})))
+        .filter_map(|sku| {
+            Some(json!({"id": s.catalog.get(sku)?.parse::<i64>().ok()?, "sku": sku, "name": "x"}))
+        })
         .collect();
     answer(200, json!(found))
 }
@@ -158,7 +166,8 @@ fn woo_batch(s: &mut FakeState, c: &Captured) -> Response {
         if Some(id.to_string()) == s.refuse {
             out.push(json!({"id": id, "error": {"code": "woocommerce_rest_invalid", "message": "nope", "data": {"status": 400}}}));
         } else {
-            s.levels.insert(id.to_string(), item["stock_quantity"].as_i64().expect("qty"));
+            s.levels
+                .insert(id.to_string(), item["stock_quantity"].as_i64().expect("qty"));
             out.push(json!({"id": id, "stock_quantity": item["stock_quantity"], "manage_stock": true}));
         }
     }
@@ -180,7 +189,10 @@ fn shopify(s: &mut FakeState, c: &Captured) -> Response {
             .collect();
         return answer(200, json!({"data": {"productVariants": {"nodes": nodes}}}));
     }
-    let quantities = body["variables"]["input"]["quantities"].as_array().cloned().unwrap_or_default();
+    let quantities = body["variables"]["input"]["quantities"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let errors: Vec<Value> = quantities
         .iter()
         .enumerate()
@@ -190,10 +202,16 @@ fn shopify(s: &mut FakeState, c: &Captured) -> Response {
     if errors.is_empty() {
         for q in quantities {
             assert_eq!(q["locationId"], SHOPIFY_LOCATION);
-            s.levels.insert(q["inventoryItemId"].as_str().expect("id").to_owned(), q["quantity"].as_i64().expect("qty"));
+            s.levels.insert(
+                q["inventoryItemId"].as_str().expect("id").to_owned(),
+                q["quantity"].as_i64().expect("qty"),
+            );
         }
     }
-    answer(200, json!({"data": {"inventorySetQuantities": {"userErrors": errors}}}))
+    answer(
+        200,
+        json!({"data": {"inventorySetQuantities": {"userErrors": errors}}}),
+    )
 }
 
 fn url_param(query: &str, name: &str) -> String {

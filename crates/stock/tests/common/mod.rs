@@ -66,7 +66,10 @@ pub async fn env(page_size: u32) -> Env {
     let secrets = spine_testkit::secretsmanager().await;
     let prefix = spine_testkit::unique_name("stock");
     for (name, value) in [
-        ("woo", json!({"consumer_key": fake::WOO_KEY, "consumer_secret": fake::WOO_SECRET})),
+        (
+            "woo",
+            json!({"consumer_key": fake::WOO_KEY, "consumer_secret": fake::WOO_SECRET}),
+        ),
         ("shopify", json!({"access_token": fake::SHOPIFY_TOKEN})),
         ("http", json!({"hmac_key": fake::HMAC_KEY})),
     ] {
@@ -89,7 +92,16 @@ pub async fn env(page_size: u32) -> Env {
     let source = Arc::new(SecretsManager::new(secrets.clone()));
     let push = StockPush::new(odoo.clone(), state.clone(), source, http, page_size);
     let fake = fake::Fake::start().await;
-    Env { sim, odoo, state, pauses, push, fake, secrets, prefix }
+    Env {
+        sim,
+        odoo,
+        state,
+        pauses,
+        push,
+        fake,
+        secrets,
+        prefix,
+    }
 }
 
 impl Env {
@@ -108,7 +120,9 @@ impl Env {
         for (k, v) in extra.as_object().cloned().unwrap_or_default() {
             c[k] = v;
         }
-        parse_channels(&json!({"channels": [c]}).to_string()).expect("channel config").remove(0)
+        parse_channels(&json!({"channels": [c]}).to_string())
+            .expect("channel config")
+            .remove(0)
     }
 }
 
@@ -130,10 +144,16 @@ pub async fn stock(odoo: &OdooClient, levels: &[(&str, f64)]) -> BTreeMap<String
         .map(|(id, (_, qty))| rec(json!({"product_id": id, "quantity": qty})))
         .collect();
     let quant_ids = odoo.create("stock.quant", &quants).await.expect("quants");
-    levels.iter().map(|(s, _)| (*s).to_owned()).zip(quant_ids).collect()
+    levels
+        .iter()
+        .map(|(s, _)| (*s).to_owned())
+        .zip(quant_ids)
+        .collect()
 }
 
 /// Sets a quant's on-hand quantity.
 pub async fn set_qty(odoo: &OdooClient, quant: i64, qty: f64) {
-    odoo.write("stock.quant", &[quant], &rec(json!({"quantity": qty}))).await.expect("write");
+    odoo.write("stock.quant", &[quant], &rec(json!({"quantity": qty})))
+        .await
+        .expect("write");
 }
