@@ -135,6 +135,8 @@ impl Webhook {
                 topic,
                 occurred_at,
             } => {
+                // An ignored topic never passed the contract's length check: capped here.
+                let topic: String = topic.chars().take(128).collect();
                 trace.topic = Some(topic.clone());
                 let entry = ignored_entry(
                     config,
