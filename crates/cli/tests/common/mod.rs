@@ -1,0 +1,263 @@
+//! Helpers for the spinectl tests: a flow's queue and DLQ and a ledger table on emulated
+//! AWS (unique names per test), order events parked the way the workers park them
+//! (ledger PARKED, message moved by `SqsQueues::park` with a reason), and the sync worker
+//! over the Odoo simulator to apply what a redrive sends back.
+
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use chrono::Utc;
+use serde_json::{Value, json};
+use spine_aws::idempotency::{DynamoIdempotencyStore, IdempotencyTableConfig, create_idempotency_table};
+use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
+use spine_aws::queue::{EventMeta, FlowQueues, OutgoingEvent, ParkReason, SqsQueues};
+use spine_core::idempotency::{Idempotency, IdempotencyConfig};
+use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
+use spine_core::{Envelope, EventKey, Flow};
+use spine_odoo::{Domain, OdooClient, Protocol, SearchOpts};
+use spine_runtime::BatchPolicy;
+use spine_sync::lambda::{Deadline, batch_handler};
+use spine_sync::{SyncConfig, Syncer, Worker};
+use spine_testkit::odoo::{Target, product, target};
+use spine_testkit::unique_name;
+use spinectl::Operator;
+
+const ORDER: &str = include_str!("../../../../events/sqs/order.json");
+
+/// One flow's queues and a ledger table, all fresh.
+pub struct World {
+    pub sqs: aws_sdk_sqs::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub queues: FlowQueues,
+    pub ledger_table: String,
+    pub ledger: Arc<DynamoLedger>,
+}
+
+pub async fn world() -> World {
+    let sqs = spine_testkit::sqs().await;
+    let dynamodb = spine_testkit::dynamodb().await;
+    let ledger_table = unique_name("ledger");
+    create_ledger_table(&dynamodb, &ledger_table).unwrap().send().await.unwrap();
+    let queues = FlowQueues {
+        queue_url: queue(&sqs, "orders").await,
+        dlq_url: queue(&sqs, "orders-dlq").await,
+    };
+    let config = LedgerTableConfig { table: ledger_table.clone() };
+    let ledger = Arc::new(DynamoLedger::new(dynamodb.clone(), config));
+    World { sqs, dynamodb, queues, ledger_table, ledger }
+}
+
+/// A queue whose visibility timeout is 1 s, so a message a killed run received comes
+/// back quickly.
+async fn queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    let out = sqs
+        .create_queue()
+        .queue_name(unique_name(prefix))
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .send()
+        .await
+        .unwrap();
+    out.queue_url.unwrap()
+}
+
+/// A valid order envelope (the sample's content) with fresh ids.
+pub fn order_envelope() -> Envelope {
+    let sample: Value = serde_json::from_str(ORDER).unwrap();
+    let mut body: Value = serde_json::from_str(sample["Records"][0]["body"].as_str().unwrap()).unwrap();
+    let id = unique_name("o");
+    let order_id = numeric_id().to_string();
+    body["source_event_id"] = json!(id);
+    body["event_key"] = json!(EventKey::derive(&"shopify".parse().unwrap(), &id.parse().unwrap()).to_string());
+    body["correlation_id"] = json!(format!("corr-{id}"));
+    body["event"]["order_id"] = json!(order_id);
+    body["event"]["order_number"] = json!(format!("#{order_id}"));
+    body["business_key"]["entity_id"] = json!(order_id);
+    Envelope::from_json(&body.to_string()).unwrap()
+}
+
+/// A 12-digit number unique per call (Shopify-style order ids are numeric).
+fn numeric_id() -> u64 {
+    let name = unique_name("x");
+    u64::from_str_radix(&name[2..], 16).unwrap() % 1_000_000_000_000
+}
+
+impl World {
+    /// Records `envelope` in the ledger (RECEIVED, QUEUED, PARKED) and parks its message
+    /// in the DLQ with `class`, as a worker does.
+    pub async fn park(&self, envelope: &Envelope, class: &str) {
+        self.ledger.put_received(&ledger_entry(envelope)).await.unwrap();
+        let key = &envelope.event_key;
+        self.ledger.mark_queued(key, Utc::now(), "webhook").await.unwrap();
+        let queues = SqsQueues::new(self.sqs.clone());
+        let event = OutgoingEvent {
+            body: envelope.to_json(),
+            meta: EventMeta {
+                flow: Flow::Order,
+                contract_version: envelope.contract().to_string(),
+                correlation_id: envelope.correlation_id.clone(),
+                event_key: key.clone(),
+            },
+        };
+        assert!(queues.publish(&self.queues.queue_url, &[event]).await.all_accepted());
+        let received = loop {
+            let got = queues.receive(&self.queues.queue_url, 1).await.unwrap();
+            if let Some(m) = got.into_iter().next() {
+                break m;
+            }
+        };
+        let reason = ParkReason {
+            class: class.into(),
+            message: format!("{class} failure for {key}"),
+            attempts: 3,
+            first_failure: Utc::now(),
+        };
+        self.ledger
+            .mark_parked(key, class, &reason.message, Utc::now(), "order-sync")
+            .await
+            .unwrap();
+        let (queue, dlq) = (&self.queues.queue_url, &self.queues.dlq_url);
+        queues.park(queue, dlq, &received, &reason).await.unwrap();
+    }
+
+    /// An operator over this world's flow with a 2 s hold.
+    pub fn operator(&self) -> Operator {
+        let ledger: Arc<dyn Ledger> = self.ledger.clone();
+        Operator::new(
+            SqsQueues::new(self.sqs.clone()),
+            vec![(Flow::Order, self.queues.clone())],
+            Some(ledger),
+        )
+        .with_hold(Duration::from_secs(2))
+    }
+
+    /// Message bodies currently in `url` (scanned, then made visible again).
+    pub async fn bodies(&self, url: &str) -> Vec<String> {
+        let flows = vec![(Flow::Order, FlowQueues { queue_url: url.into(), dlq_url: url.into() })];
+        let op = Operator::new(SqsQueues::new(self.sqs.clone()), flows, None).with_hold(Duration::from_secs(2));
+        let listed = op.list(None, &spinectl::Filter::default()).await.unwrap();
+        listed.into_iter().map(|p| p.message.body).collect()
+    }
+
+    /// The spinectl binary with this world's configuration and nothing else from the
+    /// environment that could point it elsewhere.
+    pub fn spinectl(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spinectl"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", spine_testkit::endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "2")
+            .env("ORDER_QUEUE_URL", &self.queues.queue_url)
+            .env("ORDER_DLQ_URL", &self.queues.dlq_url)
+            .env("LEDGER_TABLE", &self.ledger_table)
+            .env("SPINECTL_HOLD_SECONDS", "2")
+            .env("SPINECTL_ACTOR", "test-operator");
+        cmd
+    }
+}
+
+/// The ledger entry the webhook writes for `envelope`.
+pub fn ledger_entry(envelope: &Envelope) -> LedgerEntry {
+    LedgerEntry {
+        event_key: envelope.event_key.clone(),
+        source: envelope.source.clone(),
+        source_event_id: envelope.source_event_id.clone(),
+        flow: envelope.flow(),
+        business_key: envelope.business_key.clone(),
+        contract_version: envelope.contract().to_string(),
+        topic: envelope.topic.clone(),
+        correlation_id: envelope.correlation_id.clone(),
+        received_at: envelope.received_at,
+        occurred_at: Some(envelope.occurred_at),
+        amount: envelope.event.amount(),
+        status: LedgerStatus::Received,
+        updated_at: envelope.received_at,
+        history: vec![],
+        payload: serde_json::to_value(&envelope.event).unwrap(),
+    }
+}
+
+/// The order worker over the Odoo simulator, with DynamoDB idempotency and this world's
+/// ledger: what the order-sync function runs.
+pub struct Applier {
+    pub target: Target,
+    pub odoo: OdooClient,
+    handler: spine_sync::lambda::SyncBatchHandler,
+}
+
+impl World {
+    pub async fn applier(&self) -> Applier {
+        let target = target().await;
+        let odoo = target.client(Protocol::Json2);
+        product(&odoo, "MUG-01").await;
+        product(&odoo, "CUP-02").await;
+        let table = unique_name("idem");
+        create_idempotency_table(&self.dynamodb, &table).unwrap().send().await.unwrap();
+        let store = DynamoIdempotencyStore::new(self.dynamodb.clone(), IdempotencyTableConfig { table });
+        let idempotency = Idempotency::new(Arc::new(store), IdempotencyConfig::default());
+        let syncer = Arc::new(Syncer::new(odoo.clone(), SyncConfig::default()));
+        let worker = Worker::new(Flow::Order, syncer, idempotency, self.ledger.clone(), None, "order-sync");
+        let actions = Arc::new(spine_runtime::SqsActions::new(SqsQueues::new(self.sqs.clone()), self.queues.clone()));
+        let handler = batch_handler(Arc::new(worker), actions, BatchPolicy::default(), Deadline::default());
+        Applier { target, odoo, handler }
+    }
+
+    /// Drains the work queue through the worker; returns how many messages it handled.
+    pub async fn drain(&self, applier: &Applier) -> usize {
+        let mut handled = 0;
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queues.queue_url)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .unwrap();
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return handled;
+            }
+            handled += messages.len();
+            let response = applier.handler.handle(lambda_event(&self.queues.queue_url, &messages)).await.unwrap();
+            assert!(response.batch_item_failures.is_empty(), "worker failures: {:?}", response.batch_item_failures);
+        }
+    }
+}
+
+/// The Lambda event SQS would deliver for `messages`.
+fn lambda_event(queue_url: &str, messages: &[aws_sdk_sqs::types::Message]) -> SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attrs: serde_json::Map<String, Value> = m
+                .message_attributes()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({"stringValue": v.string_value(), "dataType": "String"})))
+                .collect();
+            json!({
+                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": attrs, "eventSource": "aws:sqs", "eventSourceARN": queue_url,
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// Sale orders in the simulator whose client_order_ref or name matches none: every one.
+pub async fn sale_orders(odoo: &OdooClient) -> usize {
+    odoo.search("sale.order", &Domain::all(), &SearchOpts::default()).await.unwrap().len()
+}
