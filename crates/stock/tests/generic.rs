@@ -175,3 +175,27 @@ async fn a_bad_credential_fails_its_channel_only() {
         "one read shared by the channels of one scope"
     );
 }
+
+#[tokio::test]
+async fn a_4xx_is_not_retried_and_an_http_date_retry_after_is_honoured() {
+    let env = common::env(5_000).await;
+    common::stock(&env.odoo, &[("A", 4.0)]).await;
+    let channels = [env.channel("erp", "http", json!({}))];
+    env.fake.with(|s| s.queued.push_back((422, None)));
+    let run = env.push.run(&channels).await;
+    assert_eq!((only(&run).status, only(&run).failed), (ChannelStatus::Failed, 1));
+    assert!(
+        only(&run).failures[0].reason.contains("422"),
+        "{:?}",
+        only(&run).failures
+    );
+    assert_eq!(env.fake.take().len(), 1, "a refusal is not repeated");
+    assert!(env.pauses.taken().is_empty());
+
+    // A Retry-After date in the past means "now".
+    env.fake
+        .with(|s| s.queued.push_back((503, Some("Wed, 21 Oct 2015 07:28:00 GMT"))));
+    let run = env.push.run(&channels).await;
+    assert_eq!(only(&run).pushed, 1);
+    assert_eq!(env.pauses.taken(), vec![std::time::Duration::ZERO]);
+}
