@@ -197,6 +197,38 @@ async fn line_external_ids_make_loads_idempotent() {
 }
 
 #[tokio::test]
+async fn line_discount_is_a_percentage_off_the_subtotal() {
+    let sim = Sim::default().await;
+    for proto in BOTH {
+        let tag = format!("disc{proto:?}");
+        let (p1, _) = order_fixture(&sim, proto, &tag).await;
+        let fields = json!([
+            "id",
+            "partner_id/id",
+            "order_line/id",
+            "order_line/product_id/.id",
+            "order_line/product_uom_qty",
+            "order_line/price_unit",
+            "order_line/discount"
+        ]);
+        let rows = json!([[
+            format!("spine.so_{tag}"),
+            format!("spine.cust_{tag}"),
+            format!("spine.sol_{tag}_1"),
+            p1.to_string(),
+            "2",
+            "10.0",
+            "25"
+        ]]);
+        let order = load(&sim, proto, "sale.order", fields, rows).await["ids"][0]
+            .as_i64()
+            .expect("order");
+        let so = sim.read1(proto, "sale.order", order, &["amount_untaxed"]).await;
+        assert_eq!(so["amount_untaxed"], json!(15.0), "2 x 10.00 less 25 %");
+    }
+}
+
+#[tokio::test]
 async fn relation_by_display_name_and_database_id() {
     let sim = Sim::default().await;
     let proto = Proto::Json2;

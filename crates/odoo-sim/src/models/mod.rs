@@ -156,7 +156,9 @@ pub fn after_change(env: &mut Env, model: &str, id: i64) -> OdooResult<()> {
         "sale.order" if env.exists(model, id) => sale::recompute(env, id),
         "sale.order.line" => {
             if env.exists(model, id) {
-                let sub = env.num(model, id, "product_uom_qty") * env.num(model, id, "price_unit");
+                // `discount` is a percentage off the line, as in Odoo.
+                let gross = env.num(model, id, "product_uom_qty") * env.num(model, id, "price_unit");
+                let sub = gross * (1.0 - env.num(model, id, "discount") / 100.0);
                 env.set(
                     model,
                     id,

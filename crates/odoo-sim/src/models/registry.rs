@@ -146,6 +146,7 @@ pub fn registry(cfg: &SimConfig) -> Registry {
                 f("name", "Description", Text),
                 f("product_uom_qty", "Quantity", Float),
                 f("price_unit", "Unit Price", Float),
+                f("discount", "Discount (%)", Float),
                 f("price_subtotal", "Subtotal", Monetary),
             ],
         ),
