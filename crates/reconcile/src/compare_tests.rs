@@ -36,7 +36,11 @@ fn page(records: &[(&str, &str, i64, f64, Option<&str>)]) -> OdooPage {
 
 #[test]
 fn a_matching_order_is_no_exception_and_counts_its_total() {
-    let out = compare(&expect(Flow::Order, ORDER, 3450, None), &page(&[("shopify_x_1", ORDER, 7, 34.5, None)]), 1);
+    let out = compare(
+        &expect(Flow::Order, ORDER, 3450, None),
+        &page(&[("shopify_x_1", ORDER, 7, 34.5, None)]),
+        1,
+    );
     assert!(out.exceptions.is_empty());
     assert!(out.present);
     assert_eq!(out.found, Some(usd(3450)));
@@ -58,7 +62,11 @@ fn an_absent_or_dangling_external_id_is_missing() {
 #[test]
 fn totals_beyond_the_tolerance_are_mismatches_and_within_are_not() {
     let e = expect(Flow::Order, ORDER, 3450, None);
-    assert!(compare(&e, &page(&[("shopify_x_1", ORDER, 7, 34.51, None)]), 1).exceptions.is_empty());
+    assert!(
+        compare(&e, &page(&[("shopify_x_1", ORDER, 7, 34.51, None)]), 1)
+            .exceptions
+            .is_empty()
+    );
     let out = compare(&e, &page(&[("shopify_x_1", ORDER, 7, 34.52, None)]), 1);
     assert_eq!(out.exceptions.len(), 1);
     assert_eq!(out.exceptions[0].kind, ExceptionKind::Mismatch);
@@ -68,18 +76,38 @@ fn totals_beyond_the_tolerance_are_mismatches_and_within_are_not() {
 
 #[test]
 fn a_record_of_another_model_under_the_id_is_missing() {
-    let out = compare(&expect(Flow::Order, ORDER, 3450, None), &page(&[("shopify_x_1", MOVE, 7, 34.5, None)]), 1);
+    let out = compare(
+        &expect(Flow::Order, ORDER, 3450, None),
+        &page(&[("shopify_x_1", MOVE, 7, 34.5, None)]),
+        1,
+    );
     assert_eq!(out.exceptions[0].kind, ExceptionKind::Missing);
 }
 
 #[test]
 fn a_payment_checks_its_invoice_state_and_total() {
     let e = expect(Flow::Payment, PAYMENT, 3450, Some("shopify_invoice_1"));
-    let paid = page(&[("shopify_x_1", PAYMENT, 3, 34.5, None), ("shopify_invoice_1", MOVE, 4, 34.5, Some("paid"))]);
+    let paid = page(&[
+        ("shopify_x_1", PAYMENT, 3, 34.5, None),
+        ("shopify_invoice_1", MOVE, 4, 34.5, Some("paid")),
+    ]);
     assert!(compare(&e, &paid, 1).exceptions.is_empty());
-    let unpaid = page(&[("shopify_x_1", PAYMENT, 3, 34.5, None), ("shopify_invoice_1", MOVE, 4, 40.0, Some("not_paid"))]);
-    let details: Vec<String> = compare(&e, &unpaid, 1).exceptions.into_iter().map(|x| x.detail).collect();
-    assert_eq!(details, vec!["state: paid at the gateway, invoice not_paid in Odoo", "payment_vs_invoice"]);
+    let unpaid = page(&[
+        ("shopify_x_1", PAYMENT, 3, 34.5, None),
+        ("shopify_invoice_1", MOVE, 4, 40.0, Some("not_paid")),
+    ]);
+    let details: Vec<String> = compare(&e, &unpaid, 1)
+        .exceptions
+        .into_iter()
+        .map(|x| x.detail)
+        .collect();
+    assert_eq!(
+        details,
+        vec![
+            "state: paid at the gateway, invoice not_paid in Odoo",
+            "payment_vs_invoice"
+        ]
+    );
     let no_invoice = page(&[("shopify_x_1", PAYMENT, 3, 34.5, None)]);
     let out = compare(&e, &no_invoice, 1);
     assert_eq!(out.exceptions.len(), 1);

@@ -58,7 +58,10 @@ impl Default for ReconcileConfig {
         Self {
             offset: FixedOffset::east_opt(0).expect("a zero offset is always valid"),
             tolerance_minor: 1,
-            sla: Flow::ALL.iter().map(|f| (*f, Duration::from_secs(3600))).collect(),
+            sla: Flow::ALL
+                .iter()
+                .map(|f| (*f, Duration::from_secs(3600)))
+                .collect(),
             page_size: 500,
         }
     }
@@ -87,9 +90,15 @@ impl ReconcileConfig {
             .transpose()?
             .unwrap_or(60);
         for flow in Flow::ALL {
-            let name = format!("{}{}", env_names::SLA_MINUTES_PREFIX, flow.as_str().to_uppercase());
+            let name = format!(
+                "{}{}",
+                env_names::SLA_MINUTES_PREFIX,
+                flow.as_str().to_uppercase()
+            );
             let minutes = var(&name).map(|v| number(&name, &v)).transpose()?.unwrap_or(all);
-            config.sla.insert(flow, Duration::from_secs(minutes.unsigned_abs() * 60));
+            config
+                .sla
+                .insert(flow, Duration::from_secs(minutes.unsigned_abs() * 60));
         }
         Ok(config)
     }
@@ -190,9 +199,15 @@ mod tests {
     #[test]
     fn bad_values_are_named() {
         let bad = |name: &str| (name == "RECONCILE_UTC_OFFSET").then(|| "Jakarta".to_owned());
-        assert!(matches!(ReconcileConfig::from_lookup(bad), Err(ConfigError::Offset { .. })));
+        assert!(matches!(
+            ReconcileConfig::from_lookup(bad),
+            Err(ConfigError::Offset { .. })
+        ));
         let bad = |name: &str| (name == "RECONCILE_SLA_MINUTES_ORDER").then(|| "x".to_owned());
-        assert!(matches!(ReconcileConfig::from_lookup(bad), Err(ConfigError::Number { .. })));
+        assert!(matches!(
+            ReconcileConfig::from_lookup(bad),
+            Err(ConfigError::Number { .. })
+        ));
     }
 
     #[test]
@@ -213,6 +228,9 @@ mod tests {
         let plus7 = FixedOffset::east_opt(7 * 3600).unwrap();
         // 20:00 UTC is already the 24th in +07:00.
         assert_eq!(Window::yesterday(now, plus7).from(), day("2026-11-23"));
-        assert_eq!(Window::yesterday(now, FixedOffset::east_opt(0).unwrap()).from(), day("2026-11-22"));
+        assert_eq!(
+            Window::yesterday(now, FixedOffset::east_opt(0).unwrap()).from(),
+            day("2026-11-22")
+        );
     }
 }

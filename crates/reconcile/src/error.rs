@@ -58,7 +58,9 @@ impl ReconcileError {
             Self::Ledger(e) => e.disposition(),
             Self::Odoo { source, .. } => source.disposition(),
             Self::Dlq { .. } | Self::Store { .. } => Disposition::TRANSIENT,
-            Self::Decode(_) | Self::NotFound(_) | Self::Version(_) | Self::NoQueue(_) => Disposition::Permanent,
+            Self::Decode(_) | Self::NotFound(_) | Self::Version(_) | Self::NoQueue(_) => {
+                Disposition::Permanent
+            }
         }
     }
 }

@@ -62,7 +62,12 @@ impl Healer {
 
     /// Publishes the plan's events and audits each one enqueued. `actor` names who
     /// asked (an operator, or `reconcile` for a scheduled heal).
-    pub async fn apply(&self, report: &Report, actor: &str, now: DateTime<Utc>) -> Result<HealOutcome, ReconcileError> {
+    pub async fn apply(
+        &self,
+        report: &Report,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<HealOutcome, ReconcileError> {
         let (plan, envelopes) = self.load(report).await?;
         let mut outcome = HealOutcome {
             failed: plan.skipped,
@@ -78,11 +83,15 @@ impl Healer {
             let published = self.queues.publish(url, &events).await;
             for failure in &published.failed {
                 if let Some(e) = batch.get(failure.index) {
-                    outcome.failed.push((e.event_key.as_str().to_owned(), failure.message.clone()));
+                    outcome
+                        .failed
+                        .push((e.event_key.as_str().to_owned(), failure.message.clone()));
                 }
             }
             for (index, _) in &published.accepted {
-                let Some(envelope) = batch.get(*index) else { continue };
+                let Some(envelope) = batch.get(*index) else {
+                    continue;
+                };
                 let audit = HistoryEntry {
                     at: now,
                     actor: actor.to_owned(),
@@ -120,7 +129,9 @@ impl Healer {
                     });
                     envelopes.push(envelope);
                 }
-                Err(e) => plan.skipped.push((key.clone(), format!("stored payload is not an envelope: {e}"))),
+                Err(e) => plan
+                    .skipped
+                    .push((key.clone(), format!("stored payload is not an envelope: {e}"))),
             }
         }
         Ok((plan, envelopes))

@@ -51,7 +51,11 @@ pub fn emf_lines(report: &Report) -> Vec<Value> {
 pub fn summary_line(report: &Report) -> String {
     let accepted: u64 = report.days.iter().map(|d| d.accepted).sum();
     let applied: u64 = report.days.iter().map(|d| d.applied).sum();
-    let kinds: Vec<String> = report.counts.iter().map(|(k, n)| format!("{}={n}", k.as_str())).collect();
+    let kinds: Vec<String> = report
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{}={n}", k.as_str()))
+        .collect();
     format!(
         "reconcile run {} window {}..{} ({}): accepted={accepted} applied={applied} exceptions={} [{}] odoo_round_trips={}",
         report.run_id,

@@ -36,7 +36,12 @@ pub(crate) async fn fetch(odoo: &OdooClient, page: &[Expect]) -> Result<OdooPage
         .eq("module", EXTERNAL_ID_MODULE)
         .is_in("name", names);
     let rows = odoo
-        .search_read("ir.model.data", &domain, &["name", "model", "res_id"], &SearchOpts::default())
+        .search_read(
+            "ir.model.data",
+            &domain,
+            &["name", "model", "res_id"],
+            &SearchOpts::default(),
+        )
         .await
         .map_err(ReconcileError::odoo("read ir.model.data"))?;
     let mut by_model: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -64,7 +69,10 @@ async fn read_facts(
     let domain = Domain::all().is_in("id", ids);
     let opts = SearchOpts {
         // A cancelled or archived record still exists: it must not read as missing.
-        context: Some(serde_json::Map::from_iter([("active_test".to_owned(), Value::Bool(false))])),
+        context: Some(serde_json::Map::from_iter([(
+            "active_test".to_owned(),
+            Value::Bool(false),
+        )])),
         ..SearchOpts::default()
     };
     let rows = odoo
@@ -89,7 +97,10 @@ fn facts(model: &str, row: &Record) -> Facts {
     Facts {
         amount: row.get(amount_field).and_then(Value::as_f64),
         currency: m2o_name(row.get("currency_id")).map(str::to_owned),
-        payment_state: row.get("payment_state").and_then(Value::as_str).map(str::to_owned),
+        payment_state: row
+            .get("payment_state")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 
@@ -106,7 +117,10 @@ mod tests {
     #[test]
     fn facts_take_each_models_amount_field() {
         let row = |v: Value| v.as_object().cloned().unwrap();
-        let order = facts(ORDER, &row(json!({"amount_total": 34.5, "currency_id": [1, "USD"]})));
+        let order = facts(
+            ORDER,
+            &row(json!({"amount_total": 34.5, "currency_id": [1, "USD"]})),
+        );
         assert_eq!(order.amount, Some(34.5));
         assert_eq!(order.currency.as_deref(), Some("USD"));
         let payment = facts(PAYMENT, &row(json!({"amount": 12.0, "amount_total": 99.0})));

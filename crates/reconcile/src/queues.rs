@@ -67,9 +67,15 @@ impl SqsParked {
             let oldest_ms = received
                 .messages()
                 .iter()
-                .filter_map(|m| m.attributes()?.get(&MessageSystemAttributeName::SentTimestamp)?.parse::<i64>().ok())
+                .filter_map(|m| {
+                    m.attributes()?
+                        .get(&MessageSystemAttributeName::SentTimestamp)?
+                        .parse::<i64>()
+                        .ok()
+                })
                 .min();
-            oldest_age_seconds = oldest_ms.map(|ms| ((now.timestamp_millis() - ms).max(0) / 1000).unsigned_abs());
+            oldest_age_seconds =
+                oldest_ms.map(|ms| ((now.timestamp_millis() - ms).max(0) / 1000).unsigned_abs());
         }
         Ok(ParkedQueue {
             flow,

@@ -46,7 +46,11 @@ pub fn render_table(report: &Report) -> String {
             totals.join("; ")
         );
     }
-    let counts: Vec<String> = report.counts.iter().map(|(k, n)| format!("{}={n}", k.as_str())).collect();
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{}={n}", k.as_str()))
+        .collect();
     let _ = writeln!(out, "\nexceptions: {}", counts.join("  "));
     for e in &report.exceptions {
         let _ = writeln!(
@@ -66,7 +70,10 @@ pub fn render_table(report: &Report) -> String {
 }
 
 fn amounts(e: &Exception) -> String {
-    let show = |a: &Option<Amount>| a.as_ref().map_or("-".to_owned(), |a| format!("{} {}", a.currency, a.minor));
+    let show = |a: &Option<Amount>| {
+        a.as_ref()
+            .map_or("-".to_owned(), |a| format!("{} {}", a.currency, a.minor))
+    };
     if e.expected.is_none() && e.found.is_none() {
         String::new()
     } else {
@@ -120,7 +127,12 @@ fn chart(report: &Report) -> String {
                 if *class == "acc" { "accepted" } else { "exceptions" }
             );
         }
-        let _ = write!(svg, r#"<text x="{x:.1}" y="{}">{}</text>"#, height + 28.0, day.format("%m-%d"));
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{}">{}</text>"#,
+            height + 28.0,
+            day.format("%m-%d")
+        );
     }
     svg.push_str("</svg>");
     svg

@@ -11,8 +11,14 @@ fn report() -> Report {
         event_key: Some("shopify:e1".into()),
         source_id: "order:shopify:<i>1</i>#0".into(),
         odoo: vec!["sale.order:7".into()],
-        expected: Some(Amount { minor: 3450, currency: "USD".into() }),
-        found: Some(Amount { minor: 4000, currency: "USD".into() }),
+        expected: Some(Amount {
+            minor: 3450,
+            currency: "USD".into(),
+        }),
+        found: Some(Amount {
+            minor: 4000,
+            currency: "USD".into(),
+        }),
         detail: "total".into(),
         action: "check taxes".into(),
         count: 1,
@@ -22,7 +28,11 @@ fn report() -> Report {
         run_id: "20261121T010000Z-abcd1234".into(),
         started_at: "2026-11-21T01:00:00Z".parse().unwrap(),
         finished_at: "2026-11-21T01:00:02Z".parse().unwrap(),
-        window: WindowInfo { from: day, to: "2026-11-21".parse().unwrap(), utc_offset: "+00:00".into() },
+        window: WindowInfo {
+            from: day,
+            to: "2026-11-21".parse().unwrap(),
+            utc_offset: "+00:00".into(),
+        },
         days: vec![DayFlow {
             day,
             flow: Flow::Order,
@@ -32,7 +42,15 @@ fn report() -> Report {
             in_flight: 0,
             closed: 0,
             odoo_found: 11,
-            totals: [("USD".to_owned(), Totals { accepted: 41400, applied: 37950, odoo: 38500 })].into(),
+            totals: [(
+                "USD".to_owned(),
+                Totals {
+                    accepted: 41400,
+                    applied: 37950,
+                    odoo: 38500,
+                },
+            )]
+            .into(),
         }],
         parked: vec![],
         counts: count_kinds(&exceptions),

@@ -62,7 +62,14 @@ impl Reconciler {
         let scanned = scan.run().await?;
         let mut exceptions = scanned.exceptions;
         exceptions.extend(
-            sweep::sweep_orders(&self.odoo, range, offset, &scanned.order_names, self.config.page_size).await?,
+            sweep::sweep_orders(
+                &self.odoo,
+                range,
+                offset,
+                &scanned.order_names,
+                self.config.page_size,
+            )
+            .await?,
         );
         drop(scanned.order_names);
         exceptions.extend(queues::stuck(self.ledger.as_ref(), &self.config, offset, now).await?);

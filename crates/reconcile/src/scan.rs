@@ -37,9 +37,15 @@ impl Scan<'_> {
     /// so that an order dated in the window but received next to it is still known.
     fn utc_days(&self) -> impl Iterator<Item = NaiveDate> {
         let (start, end) = self.range;
-        let first = start.date_naive().checked_sub_days(Days::new(1)).unwrap_or(start.date_naive());
+        let first = start
+            .date_naive()
+            .checked_sub_days(Days::new(1))
+            .unwrap_or(start.date_naive());
         let last_instant = end - chrono::Duration::milliseconds(1);
-        let last = last_instant.date_naive().checked_add_days(Days::new(1)).unwrap_or(last_instant.date_naive());
+        let last = last_instant
+            .date_naive()
+            .checked_add_days(Days::new(1))
+            .unwrap_or(last_instant.date_naive());
         first.iter_days().take_while(move |d| *d <= last)
     }
 
@@ -51,7 +57,10 @@ impl Scan<'_> {
             for day in self.utc_days() {
                 let mut token = None;
                 loop {
-                    let page = self.ledger.query_by_flow_day(flow, day, self.page_size, token).await?;
+                    let page = self
+                        .ledger
+                        .query_by_flow_day(flow, day, self.page_size, token)
+                        .await?;
                     for entry in &page.items {
                         self.fold(entry, &mut out, &mut batch);
                     }
@@ -78,7 +87,10 @@ impl Scan<'_> {
             return;
         }
         let day = entry.received_at.with_timezone(&self.offset).date_naive();
-        let summary = out.days.entry((day, entry.flow)).or_insert_with(|| empty(day, entry.flow));
+        let summary = out
+            .days
+            .entry((day, entry.flow))
+            .or_insert_with(|| empty(day, entry.flow));
         summary.accepted += 1;
         let status = entry.status.kind();
         match status {
@@ -88,7 +100,10 @@ impl Scan<'_> {
             StatusKind::Discarded | StatusKind::Ignored => summary.closed += 1,
         }
         if let Some(amount) = entry.amount {
-            let totals = summary.totals.entry(amount.currency.as_str().to_owned()).or_default();
+            let totals = summary
+                .totals
+                .entry(amount.currency.as_str().to_owned())
+                .or_default();
             totals.accepted += amount.minor;
             if status == StatusKind::Applied {
                 totals.applied += amount.minor;
@@ -110,7 +125,10 @@ impl Scan<'_> {
             if let Some(summary) = out.days.get_mut(&(expect.day, expect.flow)) {
                 summary.odoo_found += u64::from(outcome.present);
                 if let Some(found) = outcome.found {
-                    let totals: &mut Totals = summary.totals.entry(found.currency.as_str().to_owned()).or_default();
+                    let totals: &mut Totals = summary
+                        .totals
+                        .entry(found.currency.as_str().to_owned())
+                        .or_default();
                     totals.odoo += found.minor;
                 }
             }

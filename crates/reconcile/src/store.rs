@@ -27,7 +27,10 @@ pub const PART_BYTES: usize = 300_000;
 
 /// A `CreateTable` request for a reports table named `table` (tests and local setup;
 /// template.yaml declares the same key schema).
-pub fn create_reports_table(client: &Client, table: &str) -> Result<CreateTableFluentBuilder, ReconcileError> {
+pub fn create_reports_table(
+    client: &Client,
+    table: &str,
+) -> Result<CreateTableFluentBuilder, ReconcileError> {
     let attr = |name: &str, kind| {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -108,7 +111,11 @@ impl ReportStore {
                 .await
                 .map_err(|e| ReconcileError::store("query report", aws_sdk_dynamodb::Error::from(e)))?;
             for item in page.items() {
-                let n = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<usize>().ok());
+                let n = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|v| v.parse::<usize>().ok())
+                };
                 expected_parts = expected_parts.or(n(ATTR_PARTS));
                 if let Some(AttributeValue::S(body)) = item.get(ATTR_BODY) {
                     text.push_str(body);

@@ -62,11 +62,19 @@ pub(crate) async fn sweep_orders(
             break;
         };
         after = last;
-        let ids: Vec<i64> = rows.iter().filter_map(|r| r.get("id").and_then(Value::as_i64)).collect();
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_i64))
+            .collect();
         let names = spine_names(odoo, &ids).await?;
         for row in &rows {
-            let Some(id) = row.get("id").and_then(Value::as_i64) else { continue };
-            let day = row.get("date_order").and_then(Value::as_str).and_then(|d| local_day(d, offset));
+            let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let day = row
+                .get("date_order")
+                .and_then(Value::as_str)
+                .and_then(|d| local_day(d, offset));
             let name = names.get(&id).cloned();
             if let Some(name) = &name
                 && !known.contains(name)
@@ -74,7 +82,10 @@ pub(crate) async fn sweep_orders(
                 exceptions.push(unknown(id, day, name));
             }
             if let Some(reference) = row.get("client_order_ref").and_then(Value::as_str) {
-                refs.by_ref.entry(reference.to_owned()).or_default().push((id, day, name));
+                refs.by_ref
+                    .entry(reference.to_owned())
+                    .or_default()
+                    .push((id, day, name));
             }
         }
         if rows.len() < page_size as usize {
@@ -92,7 +103,12 @@ async fn spine_names(odoo: &OdooClient, ids: &[i64]) -> Result<HashMap<i64, Stri
         .eq("model", ORDER)
         .is_in("res_id", ids.iter().copied());
     let rows = odoo
-        .search_read("ir.model.data", &domain, &["name", "res_id"], &SearchOpts::default())
+        .search_read(
+            "ir.model.data",
+            &domain,
+            &["name", "res_id"],
+            &SearchOpts::default(),
+        )
         .await
         .map_err(ReconcileError::odoo("read ir.model.data of orders"))?;
     Ok(rows
@@ -139,7 +155,10 @@ fn duplicates(refs: Refs) -> Vec<Exception> {
             let action = if by_hand.is_empty() {
                 "several spine orders for one reference: check the source's order ids".to_owned()
             } else {
-                format!("cancel the order(s) made outside the spine: {}", by_hand.join(", "))
+                format!(
+                    "cancel the order(s) made outside the spine: {}",
+                    by_hand.join(", ")
+                )
             };
             Exception {
                 kind: ExceptionKind::Duplicate,
@@ -166,8 +185,12 @@ mod tests {
     fn one_reference_on_several_orders_is_one_duplicate_naming_the_hand_made_ones() {
         let mut refs = Refs::default();
         let day = Some("2026-11-20".parse().unwrap());
-        refs.by_ref.insert("#1".into(), vec![(1, day, Some("shopify_order_1".into())), (5, day, None)]);
-        refs.by_ref.insert("#2".into(), vec![(2, day, Some("shopify_order_2".into()))]);
+        refs.by_ref.insert(
+            "#1".into(),
+            vec![(1, day, Some("shopify_order_1".into())), (5, day, None)],
+        );
+        refs.by_ref
+            .insert("#2".into(), vec![(2, day, Some("shopify_order_2".into()))]);
         let found = duplicates(refs);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].source_id, "#1");
@@ -178,7 +201,10 @@ mod tests {
     #[test]
     fn odoo_datetimes_are_read_as_utc_and_dated_locally() {
         let plus7 = FixedOffset::east_opt(7 * 3600).unwrap();
-        assert_eq!(local_day("2026-11-20 18:30:00", plus7), Some("2026-11-21".parse().unwrap()));
+        assert_eq!(
+            local_day("2026-11-20 18:30:00", plus7),
+            Some("2026-11-21".parse().unwrap())
+        );
         assert_eq!(local_day("not a date", plus7), None);
     }
 }
