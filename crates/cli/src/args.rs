@@ -17,9 +17,11 @@ Examples:
 Exit codes: 0 ok (also nothing to do), 1 some items failed, 2 usage or configuration
 error, 3 AWS unreachable or credentials refused, 4 message or event not found.
 
-Environment: <FLOW>_QUEUE_URL and <FLOW>_DLQ_URL per flow (ORDER, PAYMENT, REFUND,
-SHIPMENT), LEDGER_TABLE (redrive, discard, show), AWS_REGION / AWS_PROFILE /
-AWS_ENDPOINT_URL as for any AWS tool, SPINECTL_ACTOR (who you are in the audit).";
+Environment: <FLOW>_QUEUE_URL and <FLOW>_DLQ_URL per flow (e.g. ORDER_QUEUE_URL and
+ORDER_DLQ_URL; flows ORDER, PAYMENT, REFUND, SHIPMENT), LEDGER_TABLE (needed by redrive
+and discard, used by show), AWS_REGION / AWS_PROFILE / AWS_ENDPOINT_URL as for any AWS
+tool, SPINECTL_ACTOR (who you are in the audit), SPINECTL_HOLD_SECONDS (how long a scan
+hides messages before releasing them; default 300).";
 
 /// Inspect, redrive and discard the spine's dead-lettered events; every redrive and
 /// discard is recorded in the event ledger with who, when, what and why.

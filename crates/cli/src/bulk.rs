@@ -28,7 +28,12 @@ pub struct BulkStarted {
 
 impl Operator {
     /// Starts a move of everything in `flow`'s DLQ back to its work queue.
-    pub async fn bulk_redrive(&self, flow: Flow, note: Option<&str>, actor: &Actor) -> Result<BulkStarted, OpError> {
+    pub async fn bulk_redrive(
+        &self,
+        flow: Flow,
+        note: Option<&str>,
+        actor: &Actor,
+    ) -> Result<BulkStarted, OpError> {
         let ledger = self.ledger()?;
         let (flow, queues) = *self
             .selected(Some(flow))?
@@ -60,7 +65,11 @@ impl Operator {
                 Err(e) => tracing::warn!(event_key = %key, error = %e, "bulk redrive audit line not written"),
             }
         }
-        Ok(BulkStarted { flow: *flow, task_handle, audited })
+        Ok(BulkStarted {
+            flow: *flow,
+            task_handle,
+            audited,
+        })
     }
 
     async fn queue_arn(&self, url: &str) -> Result<String, OpError> {

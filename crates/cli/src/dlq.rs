@@ -10,7 +10,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
 use chrono::DateTime;
 use spine_aws::queue::QueuedMessage;
 use spine_core::Flow;

@@ -31,7 +31,9 @@ pub enum OpError {
         dlq_var: &'static str,
     },
     /// No flow at all is configured.
-    #[error("no flow is configured: set <FLOW>_QUEUE_URL and <FLOW>_DLQ_URL (e.g. ORDER_QUEUE_URL, ORDER_DLQ_URL)")]
+    #[error(
+        "no flow is configured: set <FLOW>_QUEUE_URL and <FLOW>_DLQ_URL (e.g. ORDER_QUEUE_URL, ORDER_DLQ_URL)"
+    )]
     NoFlowConfigured,
     /// An action that writes the audit trail needs the ledger table.
     #[error("the ledger is not configured: set LEDGER_TABLE (redrive and discard write their audit there)")]
@@ -43,7 +45,9 @@ pub enum OpError {
     #[error("AWS is unreachable at {what}: {detail}")]
     Unreachable { what: String, detail: String },
     /// AWS refused the credentials (or there are none).
-    #[error("AWS refused the credentials ({code}): check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")]
+    #[error(
+        "AWS refused the credentials ({code}): check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )]
     Credentials { code: String },
     /// No credentials could be found at all (environment, profile, instance role).
     #[error("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")]
@@ -77,7 +81,9 @@ pub enum OpError {
         action: &'static str,
     },
     /// StartMessageMoveTask is not available on this endpoint (emulators answer 500).
-    #[error("bulk move (SQS StartMessageMoveTask) is not supported by this endpoint ({detail}); use `dlq redrive` without --bulk")]
+    #[error(
+        "bulk move (SQS StartMessageMoveTask) is not supported by this endpoint ({detail}); use `dlq redrive` without --bulk"
+    )]
     BulkUnsupported { detail: String },
 }
 
@@ -113,7 +119,9 @@ impl OpError {
             SdkError::ServiceError(e) => {
                 let code = e.err().code().unwrap_or_default();
                 if is_credentials_code(code) {
-                    return Self::Credentials { code: code.to_owned() };
+                    return Self::Credentials {
+                        code: code.to_owned(),
+                    };
                 }
             }
             _ => {}
@@ -161,7 +169,13 @@ mod tests {
             detail: "dns".into(),
         };
         assert_eq!(unreachable.exit_code(), EXIT_AWS);
-        assert_eq!(OpError::Credentials { code: "ExpiredToken".into() }.exit_code(), EXIT_AWS);
+        assert_eq!(
+            OpError::Credentials {
+                code: "ExpiredToken".into()
+            }
+            .exit_code(),
+            EXIT_AWS
+        );
         assert_eq!(OpError::NotFound("k".into()).exit_code(), EXIT_NOT_FOUND);
         let bulk = OpError::BulkUnsupported { detail: "500".into() };
         assert_eq!(bulk.exit_code(), EXIT_PARTIAL);

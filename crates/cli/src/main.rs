@@ -30,7 +30,11 @@ async fn main() -> ExitCode {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => {
             let text = e.to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let line = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("spinectl: {line} (see spinectl --help)");
             return ExitCode::from(EXIT_USAGE as u8);
         }
@@ -63,16 +67,33 @@ async fn run(cli: Cli) -> Result<i32, OpError> {
             println!("{}", output::show(&shown, cli.json));
             Ok(EXIT_OK)
         }
-        Dlq::Discard { event_key, reason, flow } => {
+        Dlq::Discard {
+            event_key,
+            reason,
+            flow,
+        } => {
             let done = operator.discard(flow, &event_key, &reason, &actor).await?;
             println!("{}", output::discarded(&done, cli.json));
             Ok(EXIT_OK)
         }
         Dlq::Redrive(args) if args.bulk => {
-            let flow = args.select.flow.ok_or(OpError::Usage("--bulk needs --flow".into()))?;
+            let flow = args
+                .select
+                .flow
+                .ok_or(OpError::Usage("--bulk needs --flow".into()))?;
             let started = operator.bulk_redrive(flow, args.note.as_deref(), &actor).await?;
-            let line = format!("bulk move started for {flow}: task {}, {} events audited", started.task_handle, started.audited);
-            println!("{}", if cli.json { serde_json::to_string(&started).unwrap_or_default() } else { line });
+            let line = format!(
+                "bulk move started for {flow}: task {}, {} events audited",
+                started.task_handle, started.audited
+            );
+            println!(
+                "{}",
+                if cli.json {
+                    serde_json::to_string(&started).unwrap_or_default()
+                } else {
+                    line
+                }
+            );
             Ok(EXIT_OK)
         }
         Dlq::Redrive(args) => {
@@ -105,7 +126,11 @@ fn filter(select: &ListArgs, events: Vec<String>) -> Result<Filter, OpError> {
         .map(|s| spinectl::parse_since(s, chrono::Utc::now()))
         .transpose()
         .map_err(OpError::Usage)?;
-    Ok(Filter { reason: select.reason.clone(), events, since })
+    Ok(Filter {
+        reason: select.reason.clone(),
+        events,
+        since,
+    })
 }
 
 /// A carriage-return progress line on a terminal; a line per 500 messages otherwise.
@@ -113,7 +138,10 @@ fn progress_line() -> impl FnMut(Progress) + Send {
     let terminal = std::io::stderr().is_terminal();
     let mut last = 0;
     move |p: Progress| {
-        let text = format!("{}: {} done, {} matching, {} scanned of ~{}", p.flow, p.done, p.matched, p.scanned, p.total);
+        let text = format!(
+            "{}: {} done, {} matching, {} scanned of ~{}",
+            p.flow, p.done, p.matched, p.scanned, p.total
+        );
         if terminal {
             eprint!("\r{text}   ");
         } else if p.scanned >= last + 500 {
@@ -129,9 +157,13 @@ async fn operator() -> Result<Operator, OpError> {
     if flows.is_empty() {
         return Err(OpError::NoFlowConfigured);
     }
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
     if aws.region().is_none() {
-        return Err(OpError::Usage("no AWS region: set AWS_REGION (or a region in your AWS profile)".into()));
+        return Err(OpError::Usage(
+            "no AWS region: set AWS_REGION (or a region in your AWS profile)".into(),
+        ));
     }
     let credentials = match aws.credentials_provider() {
         Some(provider) => provider.provide_credentials().await.is_ok(),
@@ -162,4 +194,3 @@ async fn operator() -> Result<Operator, OpError> {
         .with_hold(hold)
         .with_abort_after_sends(abort))
 }
-

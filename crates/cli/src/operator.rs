@@ -99,7 +99,11 @@ impl Operator {
                     .into_iter()
                     .find(|(f, _, _)| *f == flow)
                     .unwrap_or(QueueConfig::ENV[0]);
-                Err(OpError::FlowNotConfigured { flow, queue_var, dlq_var })
+                Err(OpError::FlowNotConfigured {
+                    flow,
+                    queue_var,
+                    dlq_var,
+                })
             }
             (None, true) => Err(OpError::NoFlowConfigured),
             _ => Ok(chosen),
@@ -185,7 +189,13 @@ impl Operator {
                     })?;
                 deleted += 1;
             }
-            return Ok(Discarded { event_key, flow: *f, deleted, status, at });
+            return Ok(Discarded {
+                event_key,
+                flow: *f,
+                deleted,
+                status,
+                at,
+            });
         }
         Err(OpError::NotFound(key.to_owned()))
     }
@@ -204,7 +214,12 @@ async fn mark_discarded(
     match ledger.mark_discarded(key, reason, actor.as_str(), at).await {
         Ok(()) => Ok(StatusKind::Discarded),
         Err(LedgerError::InvalidTransition { from, .. }) if from.is_final() => {
-            let line = crate::audit::line(at, actor, crate::audit::action::DISCARD, format!("duplicate copy removed: {reason}"));
+            let line = crate::audit::line(
+                at,
+                actor,
+                crate::audit::action::DISCARD,
+                format!("duplicate copy removed: {reason}"),
+            );
             ledger.append_audit(key, &line).await?;
             Ok(from)
         }

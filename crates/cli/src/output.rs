@@ -22,7 +22,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         padded.join("  ").trim_end().to_owned()
     };
     let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
@@ -70,14 +74,24 @@ pub fn list(parked: &[Parked], json_out: bool) -> String {
             ]
         })
         .collect();
-    let headers = ["FLOW", "EVENT KEY", "SOURCE ID", "REASON", "MESSAGE", "ATTEMPTS", "FIRST FAILURE", "AGE"];
+    let headers = [
+        "FLOW",
+        "EVENT KEY",
+        "SOURCE ID",
+        "REASON",
+        "MESSAGE",
+        "ATTEMPTS",
+        "FIRST FAILURE",
+        "AGE",
+    ];
     table(&headers, &rows)
 }
 
 /// `dlq show`.
 pub fn show(shown: &Shown, json_out: bool) -> String {
     let p = &shown.parked;
-    let envelope: Value = serde_json::from_str(&p.message.body).unwrap_or_else(|_| Value::from(p.message.body.clone()));
+    let envelope: Value =
+        serde_json::from_str(&p.message.body).unwrap_or_else(|_| Value::from(p.message.body.clone()));
     let history: Vec<Value> = shown
         .ledger
         .iter()
@@ -92,21 +106,41 @@ pub fn show(shown: &Shown, json_out: bool) -> String {
     if json_out {
         return value.to_string();
     }
-    let mut out = vec![table(&["FIELD", "VALUE"], &[
-        vec!["flow".into(), p.flow.to_string()],
-        vec!["message id".into(), p.message.message_id.clone()],
-        vec!["event key".into(), value["event_key"].as_str().unwrap_or("-").into()],
-        vec!["reason".into(), p.class().into()],
-        vec!["message".into(), value["reason_message"].as_str().unwrap_or("-").into()],
-        vec!["attempts".into(), value["attempts"].to_string()],
-        vec!["first failure".into(), time(p.first_failure())],
-        vec!["ledger status".into(), status.unwrap_or_else(|| "no ledger entry".into())],
-    ])];
+    let mut out = vec![table(
+        &["FIELD", "VALUE"],
+        &[
+            vec!["flow".into(), p.flow.to_string()],
+            vec!["message id".into(), p.message.message_id.clone()],
+            vec![
+                "event key".into(),
+                value["event_key"].as_str().unwrap_or("-").into(),
+            ],
+            vec!["reason".into(), p.class().into()],
+            vec![
+                "message".into(),
+                value["reason_message"].as_str().unwrap_or("-").into(),
+            ],
+            vec!["attempts".into(), value["attempts"].to_string()],
+            vec!["first failure".into(), time(p.first_failure())],
+            vec![
+                "ledger status".into(),
+                status.unwrap_or_else(|| "no ledger entry".into()),
+            ],
+        ],
+    )];
     let rows: Vec<Vec<String>> = history
         .iter()
-        .map(|h| ["at", "actor", "action", "detail"].iter().map(|f| h[f].as_str().unwrap_or("-").to_owned()).collect())
+        .map(|h| {
+            ["at", "actor", "action", "detail"]
+                .iter()
+                .map(|f| h[f].as_str().unwrap_or("-").to_owned())
+                .collect()
+        })
         .collect();
-    out.push(format!("\nHistory:\n{}", table(&["AT", "ACTOR", "ACTION", "DETAIL"], &rows)));
+    out.push(format!(
+        "\nHistory:\n{}",
+        table(&["AT", "ACTOR", "ACTION", "DETAIL"], &rows)
+    ));
     let pretty = serde_json::to_string_pretty(&envelope).unwrap_or_default();
     out.push(format!("\nEnvelope:\n{pretty}"));
     out.join("\n")
@@ -126,11 +160,25 @@ pub fn redrive(summary: &RedriveSummary, json_out: bool) -> String {
                 spinectl::Outcome::Redriven => ("redriven", String::new()),
                 spinectl::Outcome::Failed(e) => ("FAILED", e.clone()),
             };
-            vec![i.flow.to_string(), i.event_key.clone().unwrap_or_else(|| "-".into()), i.reason_class.clone(), outcome.into(), error]
+            vec![
+                i.flow.to_string(),
+                i.event_key.clone().unwrap_or_else(|| "-".into()),
+                i.reason_class.clone(),
+                outcome.into(),
+                error,
+            ]
         })
         .collect();
-    let verb = if summary.dry_run { "dry run: would redrive" } else { "redriven" };
-    let count = if summary.dry_run { summary.matched } else { summary.redriven };
+    let verb = if summary.dry_run {
+        "dry run: would redrive"
+    } else {
+        "redriven"
+    };
+    let count = if summary.dry_run {
+        summary.matched
+    } else {
+        summary.redriven
+    };
     format!(
         "{}\n{verb} {count} of {} matching ({} scanned), {} failed",
         table(&["FLOW", "EVENT KEY", "REASON", "OUTCOME", "ERROR"], &rows),

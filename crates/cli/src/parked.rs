@@ -184,14 +184,23 @@ mod tests {
             ..Filter::default()
         };
         assert!(!since.matches(&p));
-        assert!(!since.matches(&parked(None, "k")), "no time known: not provably recent");
+        assert!(
+            !since.matches(&parked(None, "k")),
+            "no time known: not provably recent"
+        );
     }
 
     #[test]
     fn since_takes_times_and_durations() {
         let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap_or_default();
-        assert_eq!(parse_since("6h", now).map(|t| t.to_rfc3339()), Ok("2026-11-23T06:00:00+00:00".into()));
-        assert_eq!(parse_since("2d", now).map(|t| t.to_rfc3339()), Ok("2026-11-21T12:00:00+00:00".into()));
+        assert_eq!(
+            parse_since("6h", now).map(|t| t.to_rfc3339()),
+            Ok("2026-11-23T06:00:00+00:00".into())
+        );
+        assert_eq!(
+            parse_since("2d", now).map(|t| t.to_rfc3339()),
+            Ok("2026-11-21T12:00:00+00:00".into())
+        );
         assert!(parse_since("2026-11-20T00:00:00Z", now).is_ok());
         for bad in ["", "h", "5w", "-5m", "99999999999999999999d"] {
             assert!(parse_since(bad, now).is_err(), "{bad}");

@@ -155,7 +155,13 @@ impl Operator {
                 }
                 let done = summary.redriven + summary.failed;
                 let (scanned, matched) = (summary.scanned, summary.matched);
-                progress(Progress { flow, scanned, matched, done, total });
+                progress(Progress {
+                    flow,
+                    scanned,
+                    matched,
+                    done,
+                    total,
+                });
             }
             Ok::<_, OpError>(())
         }
@@ -199,7 +205,11 @@ impl Operator {
             // The redrive line is written; APPLIED is allowed from PARKED too.
             Err(e) => tracing::warn!(event_key = %key, error = %e, "could not mark QUEUED"),
         }
-        match self.queues.delete(&queues.dlq_url, &parked.message.receipt_handle).await {
+        match self
+            .queues
+            .delete(&queues.dlq_url, &parked.message.receipt_handle)
+            .await
+        {
             Ok(()) => Outcome::Redriven,
             Err(e) => Outcome::Failed(format!(
                 "sent, but not deleted from the DLQ (a duplicate the worker absorbs): {}",
@@ -244,7 +254,9 @@ fn detail(queues: &FlowQueues, parked: &Parked, request: &RedriveRequest) -> Str
     let was = parked
         .reason
         .as_ref()
-        .map_or("no recorded reason".to_owned(), |r| format!("{}: {}", r.class, r.message));
+        .map_or("no recorded reason".to_owned(), |r| {
+            format!("{}: {}", r.class, r.message)
+        });
     let note = request.note.as_deref().unwrap_or("no note given");
     format!("to {} (was {was}); note: {note}", queues.queue_url)
 }

@@ -18,17 +18,32 @@ async fn parked_messages_are_listed_with_their_reasons_and_stay_in_the_dlq() {
     let all = op.list(None, &Filter::default()).await.unwrap();
 
     assert_eq!(all.len(), 3);
-    let listed_a = all.iter().find(|p| p.event_key.as_ref() == Some(&a.event_key)).expect("a listed");
+    let listed_a = all
+        .iter()
+        .find(|p| p.event_key.as_ref() == Some(&a.event_key))
+        .expect("a listed");
     let reason = listed_a.reason.as_ref().expect("reason read back");
     assert_eq!(reason.class, "permanent");
     assert_eq!(reason.attempts, 3);
     assert!(reason.message.contains(a.event_key.as_str()));
-    assert_eq!(listed_a.source_event_id.as_deref(), Some(a.source_event_id.as_str()));
+    assert_eq!(
+        listed_a.source_event_id.as_deref(),
+        Some(a.source_event_id.as_str())
+    );
     // Peeking consumed nothing: a second look sees all three again at once.
     let again = op.list(None, &Filter::default()).await.unwrap();
     assert_eq!(again.len(), 3);
-    let waiting = Filter { reason: Some("waiting_on_dependency".into()), ..Filter::default() };
-    let keys: Vec<_> = op.list(None, &waiting).await.unwrap().into_iter().filter_map(|p| p.event_key).collect();
+    let waiting = Filter {
+        reason: Some("waiting_on_dependency".into()),
+        ..Filter::default()
+    };
+    let keys: Vec<_> = op
+        .list(None, &waiting)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| p.event_key)
+        .collect();
     assert_eq!(keys.len(), 2);
     assert!(keys.contains(&b.event_key) && keys.contains(&c.event_key));
 }
