@@ -1,0 +1,177 @@
+//! The handler against moto and the Odoo under test: an on-demand invoke with healing
+//! finds an applied order that Odoo never got, stores the report, and re-enqueues the
+//! order; a schedule event reconciles yesterday.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate, Utc};
+use reconcile::App;
+use serde_json::json;
+use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
+use spine_aws::queue::SqsQueues;
+use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1};
+use spine_core::ledger::{LedgerStatus, OdooRecords};
+use spine_core::{
+    CorrelationId, Currency, Envelope, Flow, Ledger, LedgerEntry, Money, Sku, SourceEventId, SourceName,
+};
+use spine_reconcile::{
+    ExceptionKind, Healer, ReconcileConfig, Reconciler, ReportStore, SqsParked, create_reports_table,
+};
+use spine_testkit::odoo::unique;
+use spine_testkit::unique_name;
+
+fn usd(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::parse("USD").unwrap())
+}
+
+/// An order event received at noon on `day` that no worker ever wrote to Odoo.
+fn lost_order(day: NaiveDate) -> Envelope {
+    let received = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let order = OrderV1 {
+        order_id: SourceEventId::parse(&unique("lost")).unwrap(),
+        order_number: unique("#"),
+        revision: 0,
+        placed_at: received,
+        currency: Currency::parse("USD").unwrap(),
+        customer: Customer {
+            customer_id: unique("c"),
+            name: "Grace".into(),
+            email: None,
+            phone: None,
+        },
+        lines: vec![OrderLine {
+            line_id: "1".into(),
+            sku: Sku::parse("MUG-1").unwrap(),
+            name: "Mug".into(),
+            quantity: 1,
+            unit_price: usd(1000),
+            discount: usd(0),
+        }],
+        shipping: None,
+        tax_total: usd(0),
+        total: usd(1000),
+        prices_include_tax: false,
+        shipping_address: None,
+        note: None,
+    };
+    let source = SourceName::parse("shopify").unwrap();
+    let id = SourceEventId::parse(&unique("evt")).unwrap();
+    let event = CanonicalEvent::OrderV1(order);
+    Envelope::new(
+        source,
+        id,
+        "orders/create",
+        CorrelationId::generate(),
+        received,
+        received,
+        event,
+    )
+    .unwrap()
+}
+
+fn entry(e: &Envelope) -> LedgerEntry {
+    LedgerEntry {
+        event_key: e.event_key.clone(),
+        source: e.source.clone(),
+        source_event_id: e.source_event_id.clone(),
+        flow: e.flow(),
+        business_key: e.business_key.clone(),
+        contract_version: e.contract().as_str().into(),
+        topic: e.topic.clone(),
+        correlation_id: e.correlation_id.clone(),
+        received_at: e.received_at,
+        occurred_at: Some(e.occurred_at),
+        amount: e.event.amount(),
+        status: LedgerStatus::Received,
+        updated_at: e.received_at,
+        history: vec![],
+        payload: serde_json::to_value(e).unwrap(),
+    }
+}
+
+async fn queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    sqs.create_queue()
+        .queue_name(unique_name(prefix))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_on_demand_heal_stores_the_report_and_re_enqueues_the_lost_order() {
+    let target = spine_testkit::odoo::target().await;
+    let odoo = target.client(target.protocols()[0]);
+    let (dynamodb, sqs) = (spine_testkit::dynamodb().await, spine_testkit::sqs().await);
+    let (ledger_table, reports_table) = (unique_name("ledger"), unique_name("reports"));
+    create_ledger_table(&dynamodb, &ledger_table)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    create_reports_table(&dynamodb, &reports_table)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let ledger = Arc::new(DynamoLedger::new(
+        dynamodb.clone(),
+        LedgerTableConfig { table: ledger_table },
+    ));
+    let (orders, dlq) = (queue(&sqs, "orders").await, queue(&sqs, "orders-dlq").await);
+    let day: NaiveDate = "2016-02-29".parse().unwrap();
+    let lost = lost_order(day);
+    ledger.put_received(&entry(&lost)).await.unwrap();
+    let at = lost.received_at + Duration::seconds(3);
+    ledger.mark_queued(&lost.event_key, at, "webhook").await.unwrap();
+    let records = [OdooRecords {
+        model: "sale.order".into(),
+        ids: vec![999_999_999],
+    }];
+    ledger
+        .mark_applied(&lost.event_key, &records, at, "order-sync")
+        .await
+        .unwrap();
+
+    let store = ReportStore::new(dynamodb.clone(), reports_table);
+    let app = App::new(
+        Reconciler::new(
+            ledger.clone(),
+            odoo.clone(),
+            Some(Arc::new(SqsParked::new(sqs.clone(), vec![(Flow::Order, dlq)]))),
+            ReconcileConfig::default(),
+        ),
+        store.clone(),
+        Healer::new(
+            ledger.clone(),
+            SqsQueues::new(sqs.clone()),
+            [(Flow::Order, orders.clone())].into(),
+        ),
+        odoo,
+    );
+    let answer = app
+        .handle(json!({"from": "2016-02-29", "to": "2016-02-29", "heal": true}))
+        .await
+        .unwrap();
+    assert_eq!(answer.exceptions[&ExceptionKind::Missing], 1);
+    assert_eq!(answer.heal_plan.unwrap().items.len(), 1);
+    assert_eq!(
+        answer.healed.unwrap().enqueued,
+        vec![lost.event_key.as_str().to_owned()]
+    );
+    let stored = store.load(&answer.run_id).await.unwrap();
+    assert_eq!(stored.of_kind(ExceptionKind::Missing).count(), 1);
+    let received = sqs.receive_message().queue_url(&orders).send().await.unwrap();
+    let bodies: Vec<&str> = received.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(Envelope::from_json(bodies[0]).unwrap(), lost);
+
+    // The schedule covers yesterday: the 2016 order is not in it, and nothing is healed.
+    let scheduled =
+        app.handle(serde_json::from_str(include_str!("../../../events/schedule/reconcile.json")).unwrap());
+    let answer = scheduled.await.unwrap();
+    assert!(answer.from == answer.to && answer.to < Utc::now().date_naive());
+    assert_eq!(answer.exceptions[&ExceptionKind::Missing], 0);
+    assert!(answer.healed.is_none());
+}
