@@ -2,7 +2,9 @@
 //! upserted by external id, the source's prices as `price_unit`, the source's order
 //! number as `client_order_ref`, then confirmed when configured.
 //!
-//! Round trips: currency check (once per instance), one `search_read` for every SKU,
+//! Round trips: currency check (once per instance), one `search_read` for every SKU
+//! (skipped while every SKU was resolved by this instance in the last 5 minutes; a
+//! refused load then resolves again and retries once),
 //! one `ir.model.data` lookup (does the order exist, is the partner known), the partner
 //! `load` (skipped for a known, unchanged customer), the order `load`, `action_confirm`.
 //! An existing order costs one `read` more; a confirmed one whose lines already match the
@@ -31,7 +33,11 @@ const PARTNER: &str = "res.partner";
 pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Result<Applied, SyncError> {
     let plan = OrderPlan::new(source, order, s.config.shipping_sku.as_ref());
     let currency_id = currency(s, order.currency).await?;
-    let products = resolve_skus(s, &plan.skus()).await?;
+    let skus = plan.skus();
+    let (mut products, from_cache) = match s.cached_products(&skus) {
+        Some(products) => (products, true),
+        None => (resolve_skus(s, &skus).await?, false),
+    };
     let mut wanted: Vec<&ExternalId> = vec![&plan.order_xid, &plan.partner_xid];
     wanted.extend(plan.lines.iter().map(|l| &l.xid));
     let known = xids::lookup(&s.odoo, &wanted).await?;
@@ -40,7 +46,13 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Re
     if let Some(order_id) = known.id(&plan.order_xid, ORDER) {
         state = read_state(s, order_id).await?;
         if !matches!(state.as_str(), "draft" | "sent") {
-            if lines_match(s, &plan, &known, &products).await? {
+            let mut matching = lines_match(s, &plan, &known, &products).await?;
+            if !matching && from_cache {
+                // Judge "already applied" on fresh product ids only.
+                products = resolve_skus(s, &skus).await?;
+                matching = lines_match(s, &plan, &known, &products).await?;
+            }
+            if matching {
                 applied.already_applied = true;
                 applied.touch(ORDER, order_id, Some(&plan.order_xid));
                 if let Some(partner) = known.id(&plan.partner_xid, PARTNER) {
@@ -56,13 +68,16 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Re
         }
     }
     let partner_id = upsert_partner(s, &plan, order, &known).await?;
-    let (fields, rows) = plan.order_rows(order, currency_id, &products);
-    let loaded = s
-        .odoo
-        .load(ORDER, &fields, &rows)
-        .await
-        .map_err(SyncError::odoo("load sale.order"))?;
-    let order_id = single(&loaded.ids, "load sale.order")?;
+    let loaded = match load_order(s, &plan, order, currency_id, &products).await {
+        Err(e) if from_cache && is_refused_data(&e) => {
+            // A cached product may have been archived or deleted: resolve and try once more.
+            s.forget_products();
+            products = resolve_skus(s, &skus).await?;
+            load_order(s, &plan, order, currency_id, &products).await?
+        }
+        other => other?,
+    };
+    let order_id = single(&loaded, "load sale.order")?;
     applied.touch(ORDER, order_id, Some(&plan.order_xid));
     applied.touch(PARTNER, partner_id, Some(&plan.partner_xid));
     if s.config.confirm_orders {
@@ -73,6 +88,27 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Re
     }
     tracing::debug!(order_id, previous_state = %state, "order written");
     Ok(applied)
+}
+
+async fn load_order(
+    s: &Syncer,
+    plan: &OrderPlan,
+    order: &OrderV1,
+    currency_id: i64,
+    products: &HashMap<Sku, i64>,
+) -> Result<Vec<i64>, SyncError> {
+    let (fields, rows) = plan.order_rows(order, currency_id, products);
+    let loaded = s
+        .odoo
+        .load(ORDER, &fields, &rows)
+        .await
+        .map_err(SyncError::odoo("load sale.order"))?;
+    Ok(loaded.ids)
+}
+
+/// Odoo refused the data (not the connection): what a stale product id causes.
+fn is_refused_data(error: &SyncError) -> bool {
+    matches!(error, SyncError::Odoo { source, .. } if matches!(source.kind(), spine_odoo::ErrorKind::Business | spine_odoo::ErrorKind::NotFound))
 }
 
 fn single(ids: &[i64], step: &'static str) -> Result<i64, SyncError> {
@@ -146,6 +182,7 @@ async fn resolve_skus(s: &Syncer, skus: &[Sku]) -> Result<HashMap<Sku, i64>, Syn
     }
     let missing: Vec<Sku> = skus.iter().filter(|s| !found.contains_key(*s)).cloned().collect();
     if missing.is_empty() {
+        s.remember_products(&found);
         Ok(found)
     } else {
         Err(SyncError::UnknownSkus(missing))

@@ -206,7 +206,8 @@ async fn invoice_for_order(
         )
         .await
         .map_err(SyncError::odoo("create invoicing wizard"))?;
-    s.odoo
+    let answer = s
+        .odoo
         .call(
             "sale.advance.payment.inv",
             "create_invoices",
@@ -216,16 +217,21 @@ async fn invoice_for_order(
         )
         .await
         .map_err(SyncError::odoo("create invoice"))?;
-    // The wizard answers a window action, not the invoice: read it from the order.
-    let rows = s
-        .odoo
-        .read(ORDER, &[order_id], &["invoice_ids"])
-        .await
-        .map_err(SyncError::odoo("read sale.order"))?;
-    let ids = rows
-        .first()
-        .map(|r| xids::ids(r.get("invoice_ids")))
-        .unwrap_or_default();
+    // The wizard answers a window action, not the invoice. One invoice is usually its
+    // `res_id` (the search below checks it is a customer invoice); otherwise read the order.
+    let ids = match action_res_id(&answer) {
+        Some(id) => vec![id],
+        None => {
+            let rows = s
+                .odoo
+                .read(ORDER, &[order_id], &["invoice_ids"])
+                .await
+                .map_err(SyncError::odoo("read sale.order"))?;
+            rows.first()
+                .map(|r| xids::ids(r.get("invoice_ids")))
+                .unwrap_or_default()
+        }
+    };
     match first_open_invoice(s, &ids).await? {
         Some(invoice) => Ok((invoice, true)),
         None => Err(SyncError::Unexpected {

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use spine_core::contracts::{OrderV1, PaymentV1, RefundV1, ShipmentV1};
-use spine_core::{CanonicalEvent, Currency, Envelope, SourceName};
+use spine_core::{CanonicalEvent, Currency, Envelope, Sku, SourceName};
 use spine_odoo::OdooClient;
 
 use crate::applied::Applied;
@@ -30,7 +31,13 @@ pub struct Syncer {
     /// known, unchanged customer is not loaded again. Consulted only when Odoo says the
     /// partner exists, so a partner deleted in Odoo is loaded again.
     partners: Mutex<HashMap<String, u64>>,
+    /// SKU to product id, each with when it was resolved. Trusted for [`SKU_TTL`]; a
+    /// failed order load drops the whole cache and resolves again (see `order.rs`).
+    products: Mutex<HashMap<Sku, (i64, Instant)>>,
 }
+
+/// How long a resolved SKU is trusted without asking Odoo again.
+pub(crate) const SKU_TTL: Duration = Duration::from_secs(300);
 
 impl std::fmt::Debug for Syncer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,6 +56,7 @@ impl Syncer {
             config,
             currencies: Mutex::new(HashMap::new()),
             partners: Mutex::new(HashMap::new()),
+            products: Mutex::new(HashMap::new()),
         }
     }
 
@@ -136,5 +144,31 @@ impl Syncer {
     pub(crate) fn remember_partner(&self, xid: &str, fingerprint: u64) {
         let mut cache = self.partners.lock().unwrap_or_else(PoisonError::into_inner);
         cache.insert(xid.to_owned(), fingerprint);
+    }
+
+    /// The cached product ids of `skus`, when every one is cached and fresh.
+    pub(crate) fn cached_products(&self, skus: &[Sku]) -> Option<HashMap<Sku, i64>> {
+        let cache = self.products.lock().unwrap_or_else(PoisonError::into_inner);
+        skus.iter()
+            .map(|sku| {
+                let (id, at) = cache.get(sku)?;
+                (at.elapsed() < SKU_TTL).then(|| (sku.clone(), *id))
+            })
+            .collect()
+    }
+
+    pub(crate) fn remember_products(&self, products: &HashMap<Sku, i64>) {
+        let mut cache = self.products.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        for (sku, id) in products {
+            cache.insert(sku.clone(), (*id, now));
+        }
+    }
+
+    pub(crate) fn forget_products(&self) {
+        self.products
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }

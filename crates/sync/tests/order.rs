@@ -241,3 +241,35 @@ async fn a_known_unchanged_customer_is_not_loaded_again() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_cached_sku_whose_product_was_replaced_is_resolved_again() {
+    let target = target().await;
+    for protocol in target.protocols() {
+        let sync = syncer(&target, protocol, SyncConfig::default()).await;
+        let odoo = sync.odoo();
+        let (a, b) = two_products(odoo).await;
+        let mut first = order(&a, &b);
+        sync.order(&shop(), &first).await.expect("confirmed");
+        // A refused update caches the id of a product no line uses yet...
+        let c = unique("NEW").to_uppercase();
+        let old_c = product(odoo, &c).await;
+        first.revision = 1;
+        first.lines[1].sku = Sku::parse(&c).unwrap();
+        sync.order(&shop(), &first).await.expect_err("locked");
+        // ...which is then deleted and created again under the same SKU.
+        odoo.call("product.product", "unlink", &[old_c], Default::default(), None)
+            .await
+            .expect("unused product deleted");
+        let new_c = product(odoo, &c).await;
+        let second = order(&a, &Sku::parse(&c).unwrap());
+        sync.order(&shop(), &second)
+            .await
+            .expect("applied with the fresh id");
+        let line = xid_id(odoo, &second.line_xid(&shop(), &second.lines[1]))
+            .await
+            .unwrap();
+        let row = read_one(odoo, "sale.order.line", line, &["product_id"]).await;
+        assert_eq!(many2one(row.get("product_id")), Some(new_c), "{protocol}");
+    }
+}
