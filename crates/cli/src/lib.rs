@@ -22,5 +22,5 @@ pub use actor::Actor;
 pub use bulk::BulkStarted;
 pub use error::OpError;
 pub use operator::{Discarded, Operator, Shown, flows_from_env};
-pub use parked::{Filter, Parked, parse_since};
+pub use parked::{Filter, Parked, ParkedView, parse_since};
 pub use redrive::{Item, Outcome, Progress, RedriveRequest, RedriveSummary};

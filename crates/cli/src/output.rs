@@ -39,17 +39,7 @@ fn time(t: Option<DateTime<Utc>>) -> String {
 }
 
 fn parked_json(p: &Parked, now: DateTime<Utc>) -> Value {
-    json!({
-        "flow": p.flow,
-        "message_id": p.message.message_id,
-        "event_key": p.event_key.as_ref().map(|k| k.to_string()),
-        "source_event_id": p.source_event_id,
-        "reason_class": p.class(),
-        "reason_message": p.reason.as_ref().map(|r| r.message.clone()),
-        "attempts": p.reason.as_ref().map(|r| r.attempts),
-        "first_failure": time(p.first_failure()),
-        "age": spinectl::parked::age(p.first_failure(), now),
-    })
+    serde_json::to_value(p.view(now)).unwrap_or_default()
 }
 
 /// `dlq list`.

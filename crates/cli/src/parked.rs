@@ -70,10 +70,41 @@ impl Parked {
     }
 }
 
+/// What listings show of a parked message (tables, `--json`, the redrive function).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ParkedView {
+    pub flow: Flow,
+    pub message_id: String,
+    pub event_key: Option<String>,
+    pub source_event_id: Option<String>,
+    pub reason_class: String,
+    pub reason_message: Option<String>,
+    pub attempts: Option<u32>,
+    pub first_failure: Option<DateTime<Utc>>,
+    /// Age of the first failure at `now`, e.g. `1h30m`.
+    pub age: String,
+}
+
+impl Parked {
+    /// The listing view at `now`.
+    pub fn view(&self, now: DateTime<Utc>) -> ParkedView {
+        ParkedView {
+            flow: self.flow,
+            message_id: self.message.message_id.clone(),
+            event_key: self.event_key.as_ref().map(ToString::to_string),
+            source_event_id: self.source_event_id.clone(),
+            reason_class: self.class().to_owned(),
+            reason_message: self.reason.as_ref().map(|r| r.message.clone()),
+            attempts: self.reason.as_ref().map(|r| r.attempts),
+            first_failure: self.first_failure(),
+            age: age(self.first_failure(), now),
+        }
+    }
+}
+
 /// Which parked messages an action applies to. Every set criterion must match; an empty
 /// filter matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Filter {
     /// Reason class, compared ignoring case (`unknown` selects messages without one).
     #[serde(default)]
