@@ -144,6 +144,19 @@ mod tests {
     }
 
     #[test]
+    fn names_agree_with_the_aws_adapters() {
+        assert_eq!(LEDGER_TABLE, spine_aws::ledger::ENV_LEDGER_TABLE);
+        let queues: BTreeMap<Flow, &str> = spine_aws::queue::QueueConfig::ENV
+            .iter()
+            .map(|(flow, queue, _dlq)| (*flow, *queue))
+            .collect();
+        assert_eq!(queues[&Flow::Order], ORDER_QUEUE_URL);
+        assert_eq!(queues[&Flow::Payment], PAYMENT_QUEUE_URL);
+        assert_eq!(queues[&Flow::Refund], REFUND_QUEUE_URL);
+        assert_eq!(queues[&Flow::Shipment], SHIPMENT_QUEUE_URL);
+    }
+
+    #[test]
     fn missing_and_invalid_variables_are_named() {
         let error = Config::from_lookup(env(&BASE[1..])).unwrap_err();
         assert!(error.to_string().contains(WEBHOOK_SOURCES), "{error}");
