@@ -264,7 +264,7 @@ async fn start_odoo(options: &HostOptions) -> Result<(serde_json::Value, Option<
         &options.sim.login,
         secrecy::SecretString::from(options.sim.api_key.clone()),
     )?;
-    seed_catalog(&spine_odoo::OdooClient::new(config)?).await?;
+    seed_catalog(&spine_odoo::OdooClient::new(config)?, true).await?;
     let secret = serde_json::json!({
         "url": sim.url(),
         "db": options.sim.database,
@@ -275,9 +275,31 @@ async fn start_odoo(options: &HostOptions) -> Result<(serde_json::Value, Option<
     Ok((secret, Some(sim)))
 }
 
-/// Creates the demo products (with stock) in the simulator.
-async fn seed_catalog(odoo: &spine_odoo::OdooClient) -> Result<()> {
-    let products: Vec<spine_odoo::Record> = DEMO_CATALOG
+/// Creates the demo products that are not there yet (with stock when `with_stock`): the
+/// simulator always, a real Odoo only when a test asks (never by `spine-local up`).
+pub async fn seed_catalog(odoo: &spine_odoo::OdooClient, with_stock: bool) -> Result<()> {
+    let codes: Vec<&str> = DEMO_CATALOG.iter().map(|(sku, ..)| *sku).collect();
+    let domain = spine_odoo::Domain::all().is_in("default_code", codes);
+    let existing = odoo
+        .search_read(
+            "product.product",
+            &domain,
+            &["default_code"],
+            &spine_odoo::SearchOpts::default(),
+        )
+        .await?;
+    let present: Vec<&str> = existing
+        .iter()
+        .filter_map(|r| r.get("default_code")?.as_str())
+        .collect();
+    let missing: Vec<_> = DEMO_CATALOG
+        .iter()
+        .filter(|(sku, ..)| !present.contains(sku))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let products: Vec<spine_odoo::Record> = missing
         .iter()
         .map(|(sku, name, price, _)| {
             let value = serde_json::json!({"default_code": sku, "name": name, "list_price": price, "is_storable": true});
@@ -285,9 +307,13 @@ async fn seed_catalog(odoo: &spine_odoo::OdooClient) -> Result<()> {
         })
         .collect();
     let ids = odoo.create("product.product", &products).await?;
+    if !with_stock {
+        // A real Odoo books stock through inventory adjustments on a location: leave it.
+        return Ok(());
+    }
     let quants: Vec<spine_odoo::Record> = ids
         .iter()
-        .zip(DEMO_CATALOG)
+        .zip(&missing)
         .map(|(id, (_, _, _, qty))| {
             serde_json::json!({"product_id": id, "quantity": qty})
                 .as_object()
