@@ -23,6 +23,7 @@
 mod applied;
 mod config;
 mod error;
+mod invoice;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod order;

@@ -29,55 +29,62 @@ const ORDER: &str = "sale.order";
 const LINE: &str = "sale.order.line";
 const PARTNER: &str = "res.partner";
 
+/// Product ids of the plan's SKUs, and whether they came from the instance's cache.
+struct Products {
+    skus: Vec<Sku>,
+    ids: HashMap<Sku, i64>,
+    from_cache: bool,
+}
+
+impl Products {
+    async fn resolve(s: &Syncer, plan: &OrderPlan) -> Result<Self, SyncError> {
+        let skus = plan.skus();
+        let (ids, from_cache) = match s.cached_products(&skus) {
+            Some(ids) => (ids, true),
+            None => (resolve_skus(s, &skus).await?, false),
+        };
+        Ok(Self {
+            skus,
+            ids,
+            from_cache,
+        })
+    }
+
+    /// Drops the cache and asks Odoo; true when the ids may have changed.
+    async fn refresh(&mut self, s: &Syncer) -> Result<bool, SyncError> {
+        if !self.from_cache {
+            return Ok(false);
+        }
+        s.forget_products();
+        self.ids = resolve_skus(s, &self.skus).await?;
+        self.from_cache = false;
+        Ok(true)
+    }
+}
+
 /// Applies one order (see the module documentation).
 pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Result<Applied, SyncError> {
     let plan = OrderPlan::new(source, order, s.config.shipping_sku.as_ref());
     let currency_id = currency(s, order.currency).await?;
-    let skus = plan.skus();
-    let (mut products, from_cache) = match s.cached_products(&skus) {
-        Some(products) => (products, true),
-        None => (resolve_skus(s, &skus).await?, false),
-    };
+    let mut products = Products::resolve(s, &plan).await?;
     let mut wanted: Vec<&ExternalId> = vec![&plan.order_xid, &plan.partner_xid];
     wanted.extend(plan.lines.iter().map(|l| &l.xid));
     let known = xids::lookup(&s.odoo, &wanted).await?;
-    let mut applied = Applied::default();
-    let mut state = "new".to_owned();
-    if let Some(order_id) = known.id(&plan.order_xid, ORDER) {
-        state = read_state(s, order_id).await?;
-        if !matches!(state.as_str(), "draft" | "sent") {
-            let mut matching = lines_match(s, &plan, &known, &products).await?;
-            if !matching && from_cache {
-                // Judge "already applied" on fresh product ids only.
-                products = resolve_skus(s, &skus).await?;
-                matching = lines_match(s, &plan, &known, &products).await?;
-            }
-            if matching {
-                applied.already_applied = true;
-                applied.touch(ORDER, order_id, Some(&plan.order_xid));
-                if let Some(partner) = known.id(&plan.partner_xid, PARTNER) {
-                    applied.touch(PARTNER, partner, Some(&plan.partner_xid));
-                }
-                return Ok(applied);
-            }
-            return Err(SyncError::OrderLocked {
-                xid: plan.order_xid.clone(),
-                state,
-                revision: order.revision,
-            });
-        }
+    if let Some(order_id) = known.id(&plan.order_xid, ORDER)
+        && let Some(done) = settled(s, &plan, order, &known, &mut products, order_id).await?
+    {
+        return Ok(done);
     }
     let partner_id = upsert_partner(s, &plan, order, &known).await?;
-    let loaded = match load_order(s, &plan, order, currency_id, &products).await {
-        Err(e) if from_cache && is_refused_data(&e) => {
-            // A cached product may have been archived or deleted: resolve and try once more.
-            s.forget_products();
-            products = resolve_skus(s, &skus).await?;
-            load_order(s, &plan, order, currency_id, &products).await?
+    let loaded = match load_order(s, &plan, order, currency_id, &products.ids).await {
+        // A cached product may have been archived or deleted: resolve and try once more.
+        Err(e) if is_refused_data(&e) && products.refresh(s).await? => {
+            load_order(s, &plan, order, currency_id, &products.ids).await?
         }
         other => other?,
     };
     let order_id = single(&loaded, "load sale.order")?;
+    let mut applied = Applied::default();
     applied.touch(ORDER, order_id, Some(&plan.order_xid));
     applied.touch(PARTNER, partner_id, Some(&plan.partner_xid));
     if s.config.confirm_orders {
@@ -86,8 +93,45 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, order: &OrderV1) -> Re
             .await
             .map_err(SyncError::odoo("confirm sale.order"))?;
     }
-    tracing::debug!(order_id, previous_state = %state, "order written");
     Ok(applied)
+}
+
+/// For an order Odoo already has: `None` while it is a quotation (update it), "already
+/// applied" when it is confirmed with exactly these lines, [`SyncError::OrderLocked`]
+/// when it is confirmed (or cancelled) and differs.
+async fn settled(
+    s: &Syncer,
+    plan: &OrderPlan,
+    order: &OrderV1,
+    known: &Known,
+    products: &mut Products,
+    order_id: i64,
+) -> Result<Option<Applied>, SyncError> {
+    let state = read_state(s, order_id).await?;
+    if matches!(state.as_str(), "draft" | "sent") {
+        return Ok(None);
+    }
+    let mut matching = lines_match(s, plan, known, &products.ids).await?;
+    // Judge "already applied" on fresh product ids only.
+    if !matching && products.refresh(s).await? {
+        matching = lines_match(s, plan, known, &products.ids).await?;
+    }
+    if !matching {
+        return Err(SyncError::OrderLocked {
+            xid: plan.order_xid.clone(),
+            state,
+            revision: order.revision,
+        });
+    }
+    let mut applied = Applied {
+        already_applied: true,
+        ..Applied::default()
+    };
+    applied.touch(ORDER, order_id, Some(&plan.order_xid));
+    if let Some(partner) = known.id(&plan.partner_xid, PARTNER) {
+        applied.touch(PARTNER, partner, Some(&plan.partner_xid));
+    }
+    Ok(Some(applied))
 }
 
 async fn load_order(
