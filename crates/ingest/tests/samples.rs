@@ -368,3 +368,28 @@ fn charset_variant(headers: spine_ingest::Headers) -> spine_ingest::Headers {
     }
     out
 }
+
+#[test]
+fn shopify_discount_allocations_win_over_total_discount() {
+    let mut s = sample("shopify-orders-create.json");
+    let mut doc = s.json();
+    doc["line_items"][0]["total_discount"] = "0.00".into();
+    doc["line_items"][0]["discount_allocations"] =
+        serde_json::json!([{"amount": "3.00", "discount_application_index": 0}, {"amount": "2.00"}]);
+    s.body = serde_json::to_vec(&doc).expect("serializable");
+    let signature = BASE64.encode(hmac_sha256(secret("shopify"), &s.body));
+    let mut headers = spine_ingest::Headers::new();
+    headers.insert("X-Shopify-Hmac-Sha256", signature);
+    for name in ["content-type", "x-shopify-topic", "x-shopify-webhook-id"] {
+        headers.insert(name, s.headers.get(name).unwrap_or_default());
+    }
+    s.headers = headers;
+    let Ok(Outcome::Accepted(envelope)) = run(&s) else {
+        panic!("accepted expected")
+    };
+    let CanonicalEvent::OrderV1(order) = &envelope.event else {
+        panic!("order expected")
+    };
+    assert_eq!(order.lines[0].discount.minor, 500);
+    assert_eq!(order.lines[1].discount.minor, 0);
+}

@@ -47,6 +47,8 @@ pub(super) fn keep(key: &str) -> bool {
             | "quantity"
             | "price"
             | "total_discount"
+            | "discount_allocations"
+            | "amount"
             | "customer"
             | "email"
             | "phone"
@@ -135,8 +137,26 @@ fn line_item(line: &Node, currency: Currency) -> Result<OrderLine, FieldError> {
         },
         quantity: quantity(&line.get("quantity"))?,
         unit_price: line.get("price").decimal(currency)?,
-        discount: amount_or_zero(&line.get("total_discount"), currency)?,
+        discount: line_discount(line, currency)?,
     })
+}
+
+/// Order-level discounts reach a line as `discount_allocations`; older payloads only
+/// carry `total_discount`. The allocations win when there are any.
+fn line_discount(line: &Node, currency: Currency) -> Result<Money, FieldError> {
+    let allocations = line.get("discount_allocations");
+    let items = allocations.opt_array()?;
+    if items.is_empty() {
+        return amount_or_zero(&line.get("total_discount"), currency);
+    }
+    let mut total = Money::from_minor(0, currency);
+    for allocation in &items {
+        let amount = allocation.get("amount");
+        total = total
+            .checked_add(amount.decimal(currency)?)
+            .map_err(|e| amount.error(e.to_string()))?;
+    }
+    Ok(total)
 }
 
 /// The customer, or a guest keyed by e-mail when the order has no customer record.
