@@ -70,6 +70,10 @@ struct Slot {
     current: Mutex<Option<(String, Reply)>>,
     pid: AtomicU32,
     timeout: Duration,
+    /// When the current process was spawned, and how long it took to first ask for an
+    /// event (its cold-start initialisation).
+    spawned_at: std::sync::Mutex<Option<std::time::Instant>>,
+    init: std::sync::Mutex<Vec<Duration>>,
 }
 
 impl FunctionHost {
@@ -86,6 +90,8 @@ impl FunctionHost {
                 current: Mutex::new(None),
                 pid: AtomicU32::new(0),
                 timeout: launch.timeout,
+                spawned_at: std::sync::Mutex::new(None),
+                init: std::sync::Mutex::new(Vec::new()),
             });
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let address = listener.local_addr()?;
@@ -153,6 +159,25 @@ impl FunctionHost {
         killed
     }
 
+    /// Cold-start initialisation times so far: process start to its first request for
+    /// an event, one entry per process start.
+    pub fn init_times(&self) -> Vec<Duration> {
+        self.slots.iter().flat_map(|slot| lock(&slot.init).clone()).collect()
+    }
+
+    /// The largest peak resident memory (VmHWM, KiB) of the function's live processes.
+    pub fn peak_memory_kib(&self) -> Option<u64> {
+        self.slots
+            .iter()
+            .filter_map(|slot| {
+                let pid = slot.pid.load(Ordering::SeqCst);
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+                let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+                line.split_whitespace().nth(1)?.parse().ok()
+            })
+            .max()
+    }
+
     /// Stops every process of the function.
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
@@ -166,6 +191,10 @@ impl Drop for FunctionHost {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn kill(pid: u32) {
@@ -196,6 +225,7 @@ async fn supervise(
             }
         };
         slot.pid.store(child.id().unwrap_or(0), Ordering::SeqCst);
+        *lock(&slot.spawned_at) = Some(std::time::Instant::now());
         let started = std::time::Instant::now();
         let status = tokio::select! {
             status = child.wait() => status.ok(),
@@ -271,6 +301,9 @@ fn runtime_api(slot: Arc<Slot>) -> Router {
 }
 
 async fn next(State(slot): State<Arc<Slot>>) -> Response {
+    if let Some(spawned) = lock(&slot.spawned_at).take() {
+        lock(&slot.init).push(spawned.elapsed());
+    }
     let invocation = { slot.queue.lock().await.recv().await };
     let Some(invocation) = invocation else {
         return StatusCode::GONE.into_response();
