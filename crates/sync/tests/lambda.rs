@@ -343,3 +343,45 @@ async fn poison_and_business_failures_are_parked_after_one_attempt() {
     assert_eq!(reason_class, "business");
     assert!(message.contains("NOPE-404"), "{message}");
 }
+
+#[test]
+fn the_samples_are_lambda_events_whose_bodies_check_and_the_poison_does_not() {
+    for (flow, sample) in [
+        (Flow::Order, ORDER),
+        (Flow::Payment, PAYMENT),
+        (Flow::Refund, REFUND),
+        (Flow::Shipment, SHIPMENT),
+    ] {
+        let event: SqsEvent = serde_json::from_str(sample).unwrap();
+        let checked: spine_sync::lambda::CheckedEnvelope = serde_json::from_str(&body(sample)).unwrap();
+        assert_eq!(checked.0.flow(), flow);
+        let attribute = event.records[0]
+            .message_attributes
+            .get("flow")
+            .and_then(|a| a.string_value.clone());
+        assert_eq!(attribute.as_deref(), Some(flow.as_str()));
+    }
+    let poison: SqsEvent = serde_json::from_str(POISON).unwrap();
+    assert_eq!(poison.records.len(), 2);
+    for record in poison.records {
+        let body = record.body.unwrap();
+        let parsed = serde_json::from_str::<spine_sync::lambda::CheckedEnvelope>(&body);
+        assert!(parsed.is_err(), "poison must not parse: {body:.60}");
+    }
+}
+
+#[test]
+fn every_flow_names_its_environment() {
+    let names = spine_sync::lambda::env_names::all(Flow::Payment);
+    for expected in [
+        "ODOO_SECRET_ID",
+        "IDEMPOTENCY_TABLE",
+        "LEDGER_TABLE",
+        "PAYMENT_QUEUE_URL",
+        "PAYMENT_DLQ_URL",
+        "SPINE_BANK_JOURNALS",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    assert!(!names.contains(&"ORDER_QUEUE_URL"), "only the flow's own queue");
+}
