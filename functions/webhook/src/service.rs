@@ -111,7 +111,7 @@ impl Webhook {
                 method_of(request).chars().take(16).collect(),
             ));
         }
-        // An unknown name is echoed only in the log, capped: it is attacker-chosen text.
+        // The name is sender-chosen text: echoed back and logged only capped.
         let config = self
             .sources
             .get(&trace.source)
