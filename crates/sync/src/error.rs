@@ -70,6 +70,9 @@ pub enum SyncError {
     /// Validation of the delivery needs a human (Odoo answered a wizard).
     #[error("delivery {picking_id} was not validated: Odoo asks for a wizard (quantities not reserved)")]
     ValidationNeedsWizard { picking_id: i64 },
+    /// Odoo answered 429/503 repeatedly and this instance holds back for a while.
+    #[error("Odoo is overloaded; holding back for {} ms before calling it again", .retry_after.as_millis())]
+    Overloaded { retry_after: std::time::Duration },
     /// Odoo answered something the flow cannot use.
     #[error("{step}: unexpected answer from Odoo: {detail}")]
     Unexpected { step: &'static str, detail: String },
@@ -108,6 +111,10 @@ impl Classify for SyncError {
         match self {
             SyncError::Odoo { source, .. } => source.disposition(),
             SyncError::Waiting { .. } | SyncError::NotConfirmed { .. } => Disposition::WaitingOnDependency,
+            SyncError::Overloaded { retry_after } => Disposition::Transient {
+                retry_after: Some(*retry_after),
+                overload: true,
+            },
             _ => Disposition::Permanent,
         }
     }

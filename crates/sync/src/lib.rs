@@ -21,6 +21,7 @@
 //! partial-batch wrapper.
 
 mod applied;
+mod breaker;
 mod config;
 mod error;
 mod invoice;

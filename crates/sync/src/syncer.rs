@@ -7,10 +7,11 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use spine_core::contracts::{OrderV1, PaymentV1, RefundV1, ShipmentV1};
-use spine_core::{CanonicalEvent, Currency, Envelope, Sku, SourceName};
+use spine_core::{CanonicalEvent, Classify, Currency, Disposition, Envelope, Sku, SourceName};
 use spine_odoo::OdooClient;
 
 use crate::applied::Applied;
+use crate::breaker::Breaker;
 use crate::config::SyncConfig;
 use crate::error::SyncError;
 
@@ -34,6 +35,8 @@ pub struct Syncer {
     /// SKU to product id, each with when it was resolved. Trusted for [`SKU_TTL`]; a
     /// failed order load drops the whole cache and resolves again (see `order.rs`).
     products: Mutex<HashMap<Sku, (i64, Instant)>>,
+    /// Holds events back while Odoo keeps answering 429/503.
+    breaker: Breaker,
 }
 
 /// How long a resolved SKU is trusted without asking Odoo again.
@@ -57,6 +60,7 @@ impl Syncer {
             currencies: Mutex::new(HashMap::new()),
             partners: Mutex::new(HashMap::new()),
             products: Mutex::new(HashMap::new()),
+            breaker: Breaker::default(),
         }
     }
 
@@ -111,8 +115,20 @@ impl Syncer {
         flow: &'static str,
         run: impl Future<Output = Result<Applied, SyncError>>,
     ) -> Result<Applied, SyncError> {
+        if let Some(retry_after) = self.breaker.open_for() {
+            return Err(SyncError::Overloaded { retry_after });
+        }
         let before = self.odoo.metrics();
         let result = run.await;
+        match result.as_ref().map_err(Classify::disposition) {
+            Err(Disposition::Transient {
+                overload: true,
+                retry_after,
+            }) => self.breaker.overloaded(retry_after),
+            // Transport failures say nothing about load; anything else reached Odoo fine.
+            Err(Disposition::Transient { .. }) => {}
+            _ => self.breaker.healthy(),
+        }
         let round_trips = self.odoo.metrics().since(&before).round_trips;
         match &result {
             Ok(applied) => {

@@ -125,3 +125,67 @@ async fn every_flow_leaves_exactly_one_record_when_answers_are_lost_after_commit
         );
     }
 }
+
+/// A burst well above Odoo's rate limit (429 beyond it): every order ends applied once,
+/// no failure is anything but overload, and the breaker held calls back.
+#[tokio::test]
+async fn a_burst_above_the_rate_limit_is_slowed_down_not_parked() {
+    let target = target().await;
+    let Some(sim) = target.sim_only("burst") else {
+        return;
+    };
+    let sync = std::sync::Arc::new(syncer(&target, spine_odoo::Protocol::Json2, SyncConfig::default()).await);
+    let (a, b) = two_products(sync.odoo()).await;
+    let orders: Vec<_> = (0..24).map(|_| order(&a, &b)).collect();
+    sim.set_faults(Faults {
+        max_calls_per_sec: Some(25),
+        ..Faults::default()
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in orders.chunks(4) {
+        let (sync, chunk) = (sync.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            let mut held_back = 0u32;
+            for order in chunk {
+                loop {
+                    match sync.order(&shop(), &order).await {
+                        Ok(_) => break,
+                        Err(e) => {
+                            let Disposition::Transient {
+                                overload: true,
+                                retry_after,
+                            } = e.disposition()
+                            else {
+                                panic!("only overload expected, got {e}");
+                            };
+                            held_back += u32::from(matches!(e, SyncError::Overloaded { .. }));
+                            let wait = retry_after
+                                .unwrap_or_default()
+                                .min(std::time::Duration::from_millis(1500));
+                            tokio::time::sleep(wait.max(std::time::Duration::from_millis(20))).await;
+                        }
+                    }
+                }
+            }
+            held_back
+        });
+    }
+    let mut held_back = 0;
+    while let Some(done) = tasks.join_next().await {
+        held_back += done.expect("no task panicked");
+    }
+    sim.set_faults(Faults::default());
+    assert!(sim.stats().injected_429 > 0, "the limit was hit");
+    assert!(
+        held_back > 0,
+        "the breaker held events back instead of calling Odoo"
+    );
+    for order in &orders {
+        let by_ref = Domain::all().eq("client_order_ref", order.order_number.as_str());
+        assert_eq!(
+            count(sync.odoo(), "sale.order", by_ref).await,
+            1,
+            "every order applied once"
+        );
+    }
+}
