@@ -4,12 +4,13 @@
 //! Nothing here fails the run as a whole: an Odoo, state or credential failure fails the
 //! channels it concerns, with the reason in their summary, and the other channels go on.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use spine_core::Sku;
 use spine_odoo::OdooClient;
 use tracing::{info, instrument, warn};
 
@@ -128,18 +129,14 @@ impl StockPush {
     pub async fn run(&self, channels: &[ChannelConfig]) -> RunSummary {
         let started_at = Utc::now();
         let before = self.odoo.metrics();
-        let mut stock: BTreeMap<StockScope, Result<FreeStock, String>> = BTreeMap::new();
-        for channel in channels {
-            if let Entry::Vacant(slot) = stock.entry(channel.scope) {
-                let read = read_free_stock(&self.odoo, channel.scope, self.page_size).await;
-                slot.insert(read.map_err(|e| chain(&e)));
-            }
-        }
+        // The Odoo read and the state reads are independent: overlap them.
+        let (stock, states) = tokio::join!(self.read_stock(channels), self.read_states(channels));
         let mut summaries = Vec::with_capacity(channels.len());
-        for channel in channels {
-            let summary = match &stock[&channel.scope] {
-                Ok(free) => self.run_channel(channel, free).await,
-                Err(reason) => failed_channel(channel, format!("Odoo read failed: {reason}")),
+        for (channel, last) in channels.iter().zip(states) {
+            let summary = match (&stock[&channel.scope], last) {
+                (Err(reason), _) => failed_channel(channel, format!("Odoo read failed: {reason}")),
+                (Ok(_), Err(reason)) => failed_channel(channel, format!("state read failed: {reason}")),
+                (Ok(free), Ok(last)) => self.run_channel(channel, free, &last).await,
             };
             summaries.push(summary);
         }
@@ -158,12 +155,37 @@ impl StockPush {
         summary
     }
 
-    async fn run_channel(&self, channel: &ChannelConfig, free: &FreeStock) -> ChannelSummary {
-        let last = match self.state.last_pushed(&channel.name).await {
-            Ok(last) => last,
-            Err(e) => return failed_channel(channel, format!("state read failed: {}", chain(&e))),
-        };
-        let plan = diff::plan(&free.by_sku, channel.buffer, &last);
+    /// Free stock once per distinct scope.
+    async fn read_stock(
+        &self,
+        channels: &[ChannelConfig],
+    ) -> BTreeMap<StockScope, Result<FreeStock, String>> {
+        let mut stock = BTreeMap::new();
+        for channel in channels {
+            if let Entry::Vacant(slot) = stock.entry(channel.scope) {
+                let read = read_free_stock(&self.odoo, channel.scope, self.page_size).await;
+                slot.insert(read.map_err(|e| chain(&e)));
+            }
+        }
+        stock
+    }
+
+    /// Last pushed levels per channel, in channel order.
+    async fn read_states(&self, channels: &[ChannelConfig]) -> Vec<Result<HashMap<Sku, i64>, String>> {
+        let mut states = Vec::with_capacity(channels.len());
+        for channel in channels {
+            states.push(self.state.last_pushed(&channel.name).await.map_err(|e| chain(&e)));
+        }
+        states
+    }
+
+    async fn run_channel(
+        &self,
+        channel: &ChannelConfig,
+        free: &FreeStock,
+        last: &HashMap<Sku, i64>,
+    ) -> ChannelSummary {
+        let plan = diff::plan(&free.by_sku, channel.buffer, last);
         if plan.changed.is_empty() {
             return summarize(channel, plan.unchanged, PushReport::default(), None);
         }
