@@ -52,7 +52,14 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
         ("WebhookSources".to_owned(), sources),
     ]);
     let real = OdooConfig::from_env().context("ODOO_* variables")?;
-    let sim = odoo_sim::SimConfig::default();
+    // Payments need a bank journal id: the simulator's "Bank" journal is its second
+    // seeded journal; on a real Odoo, name it in SPINE_PROOF_BANK_JOURNAL.
+    let journal = std::env::var("SPINE_PROOF_BANK_JOURNAL").unwrap_or_else(|_| SIM_BANK_JOURNAL.to_string());
+    let mut parameters = parameters;
+    parameters.insert("DefaultBankJournal".to_owned(), journal.clone());
+    // The scenario's shops sell tax-free, so Odoo must not add its own tax: otherwise
+    // every order is (rightly) a reconciliation mismatch.
+    let sim = odoo_sim::SimConfig { tax_rate_bp: 0, ..odoo_sim::SimConfig::default() };
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
     let options = HostOptions {
         template,
@@ -63,7 +70,7 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
         parameters,
         odoo: real.clone(),
         sim: sim.clone(),
-        processes: 2,
+        processes: 6,
     };
     let host = Host::start(options)
         .await
@@ -75,6 +82,8 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
     };
     let odoo = OdooClient::new(odoo_config.clone())?;
     spine_local::host::seed_catalog(&odoo, host.sim.is_some()).await?;
+    check_journal(&odoo, &journal).await?;
+    activate_currency(&odoo, "IDR").await?;
     let table = host.stack.physical.refs.get("LedgerTable").context("a ledger table")?.clone();
     let dynamodb = spine_testkit::dynamodb().await;
     let ledger = Arc::new(DynamoLedger::new(dynamodb.clone(), LedgerTableConfig { table }));
@@ -90,6 +99,32 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
     };
     spine.set_visibility(config.visibility).await?;
     Ok(spine)
+}
+
+/// The id of the simulator's bank journal.
+const SIM_BANK_JOURNAL: i64 = 2;
+
+/// Fails early, with the fix, when the configured journal is not a bank journal.
+async fn check_journal(odoo: &OdooClient, journal: &str) -> Result<()> {
+    let id: i64 = journal.trim().parse().context("SPINE_PROOF_BANK_JOURNAL is an account.journal id")?;
+    let rows = odoo.read("account.journal", &[id], &["type"]).await?;
+    let kind = rows.first().and_then(|r| r.get("type")).and_then(|v| v.as_str());
+    if kind != Some("bank") {
+        anyhow::bail!("account.journal {id} is not a bank journal ({kind:?}): set SPINE_PROOF_BANK_JOURNAL");
+    }
+    Ok(())
+}
+
+/// Activates `code` (the WooCommerce shop sells in IDR), as an accountant would in
+/// Odoo's settings before taking such orders.
+async fn activate_currency(odoo: &OdooClient, code: &str) -> Result<()> {
+    let context = serde_json::json!({"active_test": false}).as_object().cloned().unwrap_or_default();
+    let opts = spine_odoo::SearchOpts { context: Some(context), ..Default::default() };
+    let domain = spine_odoo::Domain::all().eq("name", code);
+    let ids = odoo.search("res.currency", &domain, &opts).await?;
+    let active = serde_json::json!({"active": true}).as_object().cloned().unwrap_or_default();
+    odoo.write("res.currency", &ids, &active).await?;
+    Ok(())
 }
 
 impl Spine {

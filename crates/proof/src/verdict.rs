@@ -193,8 +193,14 @@ fn reconcile_claim(plan: &Plan, before: Option<&Report>, after: &Report) -> Clai
             kinds.insert(kind.as_str(), n);
         }
     }
+    let example = ExceptionKind::ALL
+        .into_iter()
+        .flat_map(|k| after.of_kind(k))
+        .next()
+        .map(|e| format!("; e.g. {} {} {}: {} expected {:?} found {:?}", e.kind.as_str(), e.flow.as_str(), e.source_id, e.detail, e.expected, e.found))
+        .unwrap_or_default();
     let detail = format!(
-        "before redrive {before_total} ({unexplained} unexplained); after redrive {} {kinds:?}",
+        "before redrive {before_total} ({unexplained} unexplained); after redrive {} {kinds:?}{example}",
         after.total_exceptions()
     );
     zero(names::RECONCILE, unexplained + after.total_exceptions(), detail)
