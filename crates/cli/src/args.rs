@@ -43,6 +43,45 @@ pub enum Command {
     /// Dead-letter queues: list, show, redrive, discard.
     #[command(subcommand, after_help = EXAMPLES)]
     Dlq(Dlq),
+    /// Reconciliation (spine-reconcile): compare the ledger with Odoo, show stored reports.
+    #[command(subcommand, after_help = RECONCILE_HELP)]
+    Reconcile(Reconcile),
+}
+
+const RECONCILE_HELP: &str = "\
+Examples:
+  spinectl reconcile run                                   yesterday (RECONCILE_UTC_OFFSET)
+  spinectl reconcile run --from 2026-11-01 --to 2026-11-07 --html week.html
+  spinectl reconcile show 20261123T170000Z-1a2b3c4d
+
+Exit codes: 0 no exceptions, 1 the report has exceptions, 2 usage or configuration,
+3 AWS unreachable or credentials, 4 no report with that run id.
+
+Environment: LEDGER_TABLE, ODOO_URL, ODOO_DB, ODOO_LOGIN, ODOO_API_KEY (run), REPORTS_TABLE
+(show; run stores its report there when set), RECONCILE_* (see crates/reconcile), and
+the <FLOW>_DLQ_URL variables for the parked counts.";
+
+#[derive(Debug, Subcommand)]
+pub enum Reconcile {
+    /// Run a reconciliation over local days (default: yesterday) and print the report.
+    Run {
+        /// First day, YYYY-MM-DD (with --to).
+        #[arg(long, requires = "to")]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, YYYY-MM-DD (with --from).
+        #[arg(long, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+        /// Also write the report as one HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
+    },
+    /// Print a stored report by its run id.
+    Show {
+        run_id: String,
+        /// Also write the report as one HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -80,6 +80,13 @@ pub enum OpError {
         status: StatusKind,
         action: &'static str,
     },
+    /// A failure of a collaborator (reconciliation, Odoo) with its cause kept.
+    #[error("{what}: {source}")]
+    Other {
+        what: &'static str,
+        #[source]
+        source: Source,
+    },
     /// StartMessageMoveTask is not available on this endpoint (emulators answer 500).
     #[error(
         "bulk move (SQS StartMessageMoveTask) is not supported by this endpoint ({detail}); use `dlq redrive` without --bulk"

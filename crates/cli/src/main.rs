@@ -4,6 +4,7 @@
 
 mod args;
 mod output;
+mod reconcile_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -49,9 +50,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<i32, OpError> {
+    let command = match cli.command {
+        Command::Dlq(command) => command,
+        Command::Reconcile(command) => {
+            let aws = aws_checked().await?;
+            return reconcile_cmd::run(command, &aws, cli.json).await;
+        }
+    };
     let operator = operator().await?;
     let actor = Actor::first_of("cli", &[cli.actor.clone(), std::env::var("USER").ok()]);
-    let Command::Dlq(command) = cli.command;
     match command {
         Dlq::List(select) => {
             let filter = filter(&select, Vec::new())?;
@@ -151,12 +158,8 @@ fn progress_line() -> impl FnMut(Progress) + Send {
     }
 }
 
-/// Configuration from the environment, AWS credentials checked before any work.
-async fn operator() -> Result<Operator, OpError> {
-    let flows = spinectl::flows_from_env();
-    if flows.is_empty() {
-        return Err(OpError::NoFlowConfigured);
-    }
+/// The AWS configuration, with a region and credentials checked before any work.
+async fn aws_checked() -> Result<aws_config::SdkConfig, OpError> {
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
@@ -172,6 +175,16 @@ async fn operator() -> Result<Operator, OpError> {
     if !credentials {
         return Err(OpError::NoCredentials);
     }
+    Ok(aws)
+}
+
+/// Configuration from the environment, AWS credentials checked before any work.
+async fn operator() -> Result<Operator, OpError> {
+    let flows = spinectl::flows_from_env();
+    if flows.is_empty() {
+        return Err(OpError::NoFlowConfigured);
+    }
+    let aws = aws_checked().await?;
     let ledger = match std::env::var(spine_aws::ledger::ENV_LEDGER_TABLE) {
         Ok(_) => {
             let config = LedgerTableConfig::from_env().map_err(|e| OpError::Usage(e.to_string()))?;

@@ -188,16 +188,16 @@ mod tests {
 
     #[test]
     fn reads_the_key_from_the_body_when_the_attribute_is_missing() {
-        let p = parked(Some("permanent"), "shopify-abc");
-        assert_eq!(p.event_key.as_ref().map(EventKey::as_str), Some("shopify-abc"));
+        let p = parked(Some("permanent"), "shopify-0123456789abcdef01234567");
+        assert_eq!(p.event_key.as_ref().map(EventKey::as_str), Some("shopify-0123456789abcdef01234567"));
         assert_eq!(p.source_event_id.as_deref(), Some("e1"));
-        assert!(p.is("m-shopify-abc") && p.is("shopify-abc") && !p.is("other"));
+        assert!(p.is("m-shopify-0123456789abcdef01234567") && p.is("shopify-0123456789abcdef01234567") && !p.is("other"));
         assert_eq!(parked(None, "k").class(), "unknown");
     }
 
     #[test]
     fn every_criterion_must_match() {
-        let p = parked(Some("Permanent"), "shopify-abc");
+        let p = parked(Some("Permanent"), "shopify-0123456789abcdef01234567");
         assert!(Filter::default().matches(&p));
         let by_reason = Filter {
             reason: Some("permanent".into()),
@@ -205,7 +205,7 @@ mod tests {
         };
         assert!(by_reason.matches(&p));
         let other_event = Filter {
-            events: vec!["shopify-zzz".into()],
+            events: vec!["shopify-fedcba9876543210fedcba98".into()],
             ..by_reason.clone()
         };
         assert!(!other_event.matches(&p));

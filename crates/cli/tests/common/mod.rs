@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::sqs::SqsEvent;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::Utc;
 use serde_json::{Value, json};
 use spine_aws::idempotency::{DynamoIdempotencyStore, IdempotencyTableConfig, create_idempotency_table};
@@ -64,13 +64,13 @@ pub async fn world() -> World {
     }
 }
 
-/// A queue whose visibility timeout is 1 s, so a message a killed run received comes
-/// back quickly.
+/// A queue with SQS's default visibility timeout (30 s): longer than any batch the
+/// worker takes here, so a drain never sees a message twice. (The DLQ's own timeout
+/// does not matter: spinectl's scans set their hold on every receive.)
 async fn queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
     let out = sqs
         .create_queue()
         .queue_name(unique_name(prefix))
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
         .send()
         .await
         .unwrap();
