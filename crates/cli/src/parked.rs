@@ -189,9 +189,16 @@ mod tests {
     #[test]
     fn reads_the_key_from_the_body_when_the_attribute_is_missing() {
         let p = parked(Some("permanent"), "shopify-0123456789abcdef01234567");
-        assert_eq!(p.event_key.as_ref().map(EventKey::as_str), Some("shopify-0123456789abcdef01234567"));
+        assert_eq!(
+            p.event_key.as_ref().map(EventKey::as_str),
+            Some("shopify-0123456789abcdef01234567")
+        );
         assert_eq!(p.source_event_id.as_deref(), Some("e1"));
-        assert!(p.is("m-shopify-0123456789abcdef01234567") && p.is("shopify-0123456789abcdef01234567") && !p.is("other"));
+        assert!(
+            p.is("m-shopify-0123456789abcdef01234567")
+                && p.is("shopify-0123456789abcdef01234567")
+                && !p.is("other")
+        );
         assert_eq!(parked(None, "k").class(), "unknown");
     }
 
