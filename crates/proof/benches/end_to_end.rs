@@ -6,7 +6,10 @@ use spine_proof::{ScenarioConfig, run, spine};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let orders = std::env::var("PROOF_BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let orders = std::env::var("PROOF_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let config = ScenarioConfig {
         orders,
         rate_503: 0.0,
@@ -23,7 +26,10 @@ async fn main() -> anyhow::Result<()> {
     let outcome = run::execute(&spine, &config).await;
     spine.shutdown().await;
     let outcome = outcome?;
-    println!("end-to-end, {orders} orders, no faults (verdict: {})", if outcome.verdict.passed() { "PASS" } else { "FAIL" });
+    println!(
+        "end-to-end, {orders} orders, no faults (verdict: {})",
+        if outcome.verdict.passed() { "PASS" } else { "FAIL" }
+    );
     println!("{}", outcome.figures);
     Ok(())
 }

@@ -12,8 +12,12 @@ use anyhow::Result;
 /// How a planned request is signed when it is sent.
 #[derive(Clone, Debug)]
 pub enum Sig {
-    Shopify { delivery: String },
-    WooCommerce { delivery: String },
+    Shopify {
+        delivery: String,
+    },
+    WooCommerce {
+        delivery: String,
+    },
     Stripe,
     /// Headers that do not depend on time (Midtrans signs in the body, Xendit's token).
     Fixed(Vec<(String, String)>),
@@ -21,7 +25,9 @@ pub enum Sig {
     /// Stripe signed an hour ago: outside the tolerance.
     StaleStripe,
     /// Signed with a secret that is not the source's.
-    ForgedShopify { delivery: String },
+    ForgedShopify {
+        delivery: String,
+    },
 }
 
 /// One event's request, ready to sign.
@@ -87,42 +93,72 @@ fn bytes(value: &serde_json::Value) -> Vec<u8> {
 
 /// The order's genuine events.
 fn events(order: &OrderPlan, secrets: &Secrets, now: i64) -> Result<Vec<Planned>> {
-    let valid = |what| Kind::Valid { order: order.id, what };
+    let valid = |what| Kind::Valid {
+        order: order.id,
+        what,
+    };
     let mut out = Vec::new();
     match order.shop {
         Shop::Shopify => out.push(Planned {
             source: "shopify",
             body: bytes(&payload::shopify_order(order)?),
-            sig: Sig::Shopify { delivery: format!("wh-order-{}", order.id) },
+            sig: Sig::Shopify {
+                delivery: format!("wh-order-{}", order.id),
+            },
             kind: valid("order"),
         }),
         Shop::WooCommerce => out.push(Planned {
             source: "woocommerce",
             body: bytes(&payload::woo_order(order)?),
-            sig: Sig::WooCommerce { delivery: format!("wc-{}", order.id) },
+            sig: Sig::WooCommerce {
+                delivery: format!("wc-{}", order.id),
+            },
             kind: valid("order"),
         }),
     }
     let payment = match order.gateway {
-        Some("stripe") => Some(("stripe", bytes(&payload::stripe_payment(order, now)?), Sig::Stripe)),
+        Some("stripe") => Some((
+            "stripe",
+            bytes(&payload::stripe_payment(order, now)?),
+            Sig::Stripe,
+        )),
         Some("midtrans") => {
             let mut body = payload::midtrans_payment(order)?;
             sign::midtrans_body(secrets, &mut body);
             Some(("midtrans", bytes(&body), Sig::Fixed(sign::midtrans())))
         }
-        Some(_) => Some(("xendit", bytes(&payload::xendit_payment(order)?), Sig::Fixed(sign::xendit(secrets)))),
+        Some(_) => Some((
+            "xendit",
+            bytes(&payload::xendit_payment(order)?),
+            Sig::Fixed(sign::xendit(secrets)),
+        )),
         None => None,
     };
     if let Some((source, body, sig)) = payment {
-        out.push(Planned { source, body, sig, kind: valid("payment") });
+        out.push(Planned {
+            source,
+            body,
+            sig,
+            kind: valid("payment"),
+        });
     }
     if order.refunded {
         let body = bytes(&payload::stripe_refund(order, now)?);
-        out.push(Planned { source: "stripe", body, sig: Sig::Stripe, kind: valid("refund") });
+        out.push(Planned {
+            source: "stripe",
+            body,
+            sig: Sig::Stripe,
+            kind: valid("refund"),
+        });
     }
     if order.shipped {
         let body = bytes(&payload::carrier_tracking(order)?);
-        out.push(Planned { source: "carrier", body, sig: Sig::Carrier, kind: valid("shipment") });
+        out.push(Planned {
+            source: "carrier",
+            body,
+            sig: Sig::Carrier,
+            kind: valid("shipment"),
+        });
     }
     Ok(out)
 }
@@ -133,16 +169,30 @@ fn bad(n: usize, id: u64, secrets: &Secrets, now: i64) -> Result<Planned> {
     let order = OrderPlan {
         shop: Shop::Shopify,
         id,
-        lines: vec![crate::plan::Line { sku: "MUG-01".into(), quantity: 1, unit_minor: 1250 }],
+        lines: vec![crate::plan::Line {
+            sku: "MUG-01".into(),
+            quantity: 1,
+            unit_minor: 1250,
+        }],
         gateway: Some("stripe"),
         refunded: false,
         shipped: false,
         unknown_sku: None,
     };
     let delivery = format!("wh-bad-{id}");
-    let planned = |source, body, sig, what| Planned { source, body, sig, kind: Kind::Bad { what } };
+    let planned = |source, body, sig, what| Planned {
+        source,
+        body,
+        sig,
+        kind: Kind::Bad { what },
+    };
     Ok(match n % 5 {
-        0 => planned("shopify", bytes(&payload::shopify_order(&order)?), Sig::ForgedShopify { delivery }, "forged"),
+        0 => planned(
+            "shopify",
+            bytes(&payload::shopify_order(&order)?),
+            Sig::ForgedShopify { delivery },
+            "forged",
+        ),
         1 => {
             let body = format!("{{\"id\": {id}, \"name\": \"#{id}\", ").into_bytes();
             planned("shopify", body, Sig::Shopify { delivery }, "malformed")
@@ -152,14 +202,24 @@ fn bad(n: usize, id: u64, secrets: &Secrets, now: i64) -> Result<Planned> {
             body["note"] = serde_json::Value::String("x".repeat(300 * 1024));
             planned("shopify", bytes(&body), Sig::Shopify { delivery }, "oversized")
         }
-        3 => planned("stripe", bytes(&payload::stripe_payment(&order, now)?), Sig::StaleStripe, "stale"),
+        3 => planned(
+            "stripe",
+            bytes(&payload::stripe_payment(&order, now)?),
+            Sig::StaleStripe,
+            "stale",
+        ),
         _ => {
             let mut headers = sign::xendit(secrets);
             headers.retain(|(k, _)| k != "x-callback-token");
             headers.push(("x-callback-token".into(), "xnd_callback_token_guess".into()));
             let mut wrong = order.clone();
             wrong.shop = Shop::WooCommerce;
-            planned("xendit", bytes(&payload::xendit_payment(&wrong)?), Sig::Fixed(headers), "forged-token")
+            planned(
+                "xendit",
+                bytes(&payload::xendit_payment(&wrong)?),
+                Sig::Fixed(headers),
+                "forged-token",
+            )
         }
     })
 }

@@ -44,7 +44,9 @@ pub struct Driven {
 
 /// Sends every slot; returns once all are answered.
 pub async fn drive(spine: &Spine, slots: Vec<Slot>, config: &ScenarioConfig) -> Result<Driven> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
     let secrets = Arc::new(Secrets::local()?);
     let gate = Arc::new(Semaphore::new(config.senders.max(1)));
     let (stop_kills, kills) = killer(spine, config);
@@ -80,7 +82,12 @@ pub async fn drive(spine: &Spine, slots: Vec<Slot>, config: &ScenarioConfig) -> 
     }
     let _ = stop_kills.send(true);
     let kills = kills.await.unwrap_or(0);
-    Ok(Driven { answers, kills, rotated, elapsed: started.elapsed() })
+    Ok(Driven {
+        answers,
+        kills,
+        rotated,
+        elapsed: started.elapsed(),
+    })
 }
 
 async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Delivery) -> Answer {
@@ -92,7 +99,10 @@ async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Deliv
     let (status, body) = match request.body(delivery.body).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            (status, response.json::<serde_json::Value>().await.unwrap_or_default())
+            (
+                status,
+                response.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
         }
         Err(e) => {
             tracing::warn!("webhook request failed: {e}");
@@ -103,7 +113,11 @@ async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Deliv
         kind: delivery.kind,
         source: delivery.source,
         status,
-        outcome: body["status"].as_str().or(body["error"].as_str()).unwrap_or_default().to_owned(),
+        outcome: body["status"]
+            .as_str()
+            .or(body["error"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
         event_key: body["event_key"].as_str().map(str::to_owned),
         latency: started.elapsed(),
     }
@@ -111,9 +125,15 @@ async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Deliv
 
 /// Kills the busy processes of a random sync function every `kill_every` until told
 /// to stop; returns how many processes it killed.
-fn killer(spine: &Spine, config: &ScenarioConfig) -> (tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<usize>) {
+fn killer(
+    spine: &Spine,
+    config: &ScenarioConfig,
+) -> (tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<usize>) {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let functions: Vec<_> = SYNC_FUNCTIONS.iter().filter_map(|id| spine.host.function(id)).collect();
+    let functions: Vec<_> = SYNC_FUNCTIONS
+        .iter()
+        .filter_map(|id| spine.host.function(id))
+        .collect();
     let every = config.kill_every;
     let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x4b111);
     let task = tokio::spawn(async move {

@@ -72,12 +72,19 @@ pub async fn entries(ledger: &dyn Ledger) -> Result<Vec<LedgerEntry>> {
 }
 
 fn applied_at(entry: &LedgerEntry) -> Option<DateTime<Utc>> {
-    let LedgerStatus::Applied { .. } = entry.status else { return None };
+    let LedgerStatus::Applied { .. } = entry.status else {
+        return None;
+    };
     // An event parked and redriven waited for an operator: not a latency of the spine.
     if entry.history.iter().any(|h| h.action == "PARKED") {
         return None;
     }
-    entry.history.iter().rev().find(|h| h.action == "APPLIED").map(|h| h.at)
+    entry
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.action == "APPLIED")
+        .map(|h| h.at)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -89,7 +96,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Renders the benchmark table for the run.
-pub async fn report(spine: &Spine, driven: &Driven, before: &Counters, after: &Counters, orders: usize) -> Result<String> {
+pub async fn report(
+    spine: &Spine,
+    driven: &Driven,
+    before: &Counters,
+    after: &Counters,
+    orders: usize,
+) -> Result<String> {
     let entries = entries(spine.ledger.as_ref()).await?;
     let mut latencies: Vec<f64> = entries
         .iter()
@@ -105,7 +118,11 @@ pub async fn report(spine: &Spine, driven: &Driven, before: &Counters, after: &C
     let events = entries.len().max(1) as f64;
     let deliveries = driven.answers.len() as f64;
     let duplicates = driven.answers.iter().filter(|a| a.outcome == "duplicate").count() as f64;
-    let mut ingress: Vec<f64> = driven.answers.iter().map(|a| a.latency.as_secs_f64() * 1000.0).collect();
+    let mut ingress: Vec<f64> = driven
+        .answers
+        .iter()
+        .map(|a| a.latency.as_secs_f64() * 1000.0)
+        .collect();
     ingress.sort_by(f64::total_cmp);
     let odoo = (after.odoo_requests - before.odoo_requests) as f64;
     let batches = (after.sqs_batches - before.sqs_batches) as f64;
@@ -118,13 +135,42 @@ pub async fn report(spine: &Spine, driven: &Driven, before: &Counters, after: &C
     let mut out = String::new();
     writeln!(out, "| figure | value |\n| --- | ---: |")?;
     writeln!(out, "| events in the ledger | {} |", entries.len())?;
-    writeln!(out, "| webhook deliveries (incl. copies and bad) | {deliveries} |")?;
-    writeln!(out, "| webhook answer p50 / p99 (ms) | {:.1} / {:.1} |", percentile(&ingress, 50.0), percentile(&ingress, 99.0))?;
-    writeln!(out, "| webhook-to-Odoo p50 / p99 (s) | {:.2} / {:.2} |", percentile(&latencies, 50.0), percentile(&latencies, 99.0))?;
-    writeln!(out, "| throughput (events applied / s) | {:.1} |", latencies.len() as f64 / span.max(0.001))?;
-    writeln!(out, "| Odoo requests per event (sim counter) | {:.2} |", odoo / events)?;
-    writeln!(out, "| SQS requests per event (measured batches) | {:.2} |", sqs / events)?;
-    writeln!(out, "| DynamoDB writes per event (code paths) | {:.2} |", ddb_writes / events)?;
+    writeln!(
+        out,
+        "| webhook deliveries (incl. copies and bad) | {deliveries} |"
+    )?;
+    writeln!(
+        out,
+        "| webhook answer p50 / p99 (ms) | {:.1} / {:.1} |",
+        percentile(&ingress, 50.0),
+        percentile(&ingress, 99.0)
+    )?;
+    writeln!(
+        out,
+        "| webhook-to-Odoo p50 / p99 (s) | {:.2} / {:.2} |",
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0)
+    )?;
+    writeln!(
+        out,
+        "| throughput (events applied / s) | {:.1} |",
+        latencies.len() as f64 / span.max(0.001)
+    )?;
+    writeln!(
+        out,
+        "| Odoo requests per event (sim counter) | {:.2} |",
+        odoo / events
+    )?;
+    writeln!(
+        out,
+        "| SQS requests per event (measured batches) | {:.2} |",
+        sqs / events
+    )?;
+    writeln!(
+        out,
+        "| DynamoDB writes per event (code paths) | {:.2} |",
+        ddb_writes / events
+    )?;
     let per_order = events / orders.max(1) as f64;
     let lambda_requests = deliveries + batches;
     let gb_s = deliveries * 0.25 * percentile(&ingress, 50.0) / 1000.0 + batches * 0.25 * 1.0;
@@ -143,13 +189,17 @@ pub async fn report(spine: &Spine, driven: &Driven, before: &Counters, after: &C
 }
 
 fn cold_starts(spine: &Spine) -> String {
-    let mut out = String::from("\n| function | cold starts | init mean (ms) | init max (ms) | peak RSS (MiB) |\n| --- | ---: | ---: | ---: | ---: |\n");
+    let mut out = String::from(
+        "\n| function | cold starts | init mean (ms) | init max (ms) | peak RSS (MiB) |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
     for (name, function) in &spine.host.functions {
         let times = function.init_times();
         let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
         let mean = times.iter().map(ms).sum::<f64>() / times.len().max(1) as f64;
         let max = times.iter().map(ms).fold(0.0, f64::max);
-        let rss = function.peak_memory_kib().map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0));
+        let rss = function
+            .peak_memory_kib()
+            .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0));
         let _ = writeln!(out, "| {name} | {} | {mean:.1} | {max:.1} | {rss} |", times.len());
     }
     out

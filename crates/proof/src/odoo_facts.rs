@@ -36,7 +36,11 @@ impl OdooFacts {
 }
 
 fn text(record: &Record, field: &str) -> String {
-    record.get(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+    record
+        .get(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn many2one(record: &Record, field: &str) -> Option<i64> {
@@ -45,22 +49,37 @@ fn many2one(record: &Record, field: &str) -> Option<i64> {
 }
 
 async fn read_all(odoo: &OdooClient, model: &str, domain: &Domain, fields: &[&str]) -> Result<Vec<Record>> {
-    Ok(odoo.search_read(model, domain, fields, &SearchOpts::default()).await?)
+    Ok(odoo
+        .search_read(model, domain, fields, &SearchOpts::default())
+        .await?)
 }
 
 /// Reads the facts for `plan` (chunked, so a 2,000-order run stays within request sizes).
 pub async fn read(odoo: &OdooClient, plan: &Plan) -> Result<OdooFacts> {
     let mut facts = OdooFacts::default();
     let mut refs: Vec<String> = plan.orders.iter().map(|o| o.client_ref()).collect();
-    refs.extend(plan.forged_ids.iter().flat_map(|id| [format!("#{id}"), id.to_string()]));
+    refs.extend(
+        plan.forged_ids
+            .iter()
+            .flat_map(|id| [format!("#{id}"), id.to_string()]),
+    );
     for chunk in refs.chunks(500) {
         let domain = Domain::all().is_in("client_order_ref", chunk.to_vec());
         for row in read_all(odoo, "sale.order", &domain, &["client_order_ref", "name"]).await? {
             let id = row.get("id").and_then(|v| v.as_i64()).unwrap_or_default();
-            facts.orders.entry(text(&row, "client_order_ref")).or_default().push((id, text(&row, "name")));
+            facts
+                .orders
+                .entry(text(&row, "client_order_ref"))
+                .or_default()
+                .push((id, text(&row, "name")));
         }
     }
-    let names: Vec<String> = facts.orders.values().flatten().map(|(_, name)| name.clone()).collect();
+    let names: Vec<String> = facts
+        .orders
+        .values()
+        .flatten()
+        .map(|(_, name)| name.clone())
+        .collect();
     for chunk in names.chunks(500) {
         let domain = Domain::all().is_in("invoice_origin", chunk.to_vec());
         let fields = ["invoice_origin", "move_type", "reversed_entry_id"];

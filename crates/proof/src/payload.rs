@@ -68,7 +68,9 @@ fn shopify_line(template: &Value, order_id: u64, i: usize, line: &Line) -> Value
 
 /// The WooCommerce `order.created` body.
 pub fn woo_order(order: &OrderPlan) -> anyhow::Result<Value> {
-    let mut body = sample(include_str!("../../../events/webhook/woocommerce-order-created.json"))?;
+    let mut body = sample(include_str!(
+        "../../../events/webhook/woocommerce-order-created.json"
+    ))?;
     let template = body["line_items"][0].clone();
     let lines: Vec<Value> = order
         .lines
@@ -97,7 +99,9 @@ pub fn woo_order(order: &OrderPlan) -> anyhow::Result<Value> {
 
 /// The Stripe `payment_intent.succeeded` event (`created` is the signing time).
 pub fn stripe_payment(order: &OrderPlan, now: i64) -> anyhow::Result<Value> {
-    let mut body = sample(include_str!("../../../events/webhook/stripe-payment-intent-succeeded.json"))?;
+    let mut body = sample(include_str!(
+        "../../../events/webhook/stripe-payment-intent-succeeded.json"
+    ))?;
     let object = &mut body["data"]["object"];
     merge(
         object,
@@ -105,13 +109,18 @@ pub fn stripe_payment(order: &OrderPlan, now: i64) -> anyhow::Result<Value> {
                "amount_received": order.total_minor(), "latest_charge": format!("ch_proof{}", order.id),
                "metadata": {"order_id": order.id.to_string(), "order_name": order.client_ref()}}),
     );
-    merge(&mut body, json!({"id": format!("evt_pay{}", order.id), "created": now}));
+    merge(
+        &mut body,
+        json!({"id": format!("evt_pay{}", order.id), "created": now}),
+    );
     Ok(body)
 }
 
 /// The Stripe `charge.refunded` event refunding the whole order.
 pub fn stripe_refund(order: &OrderPlan, now: i64) -> anyhow::Result<Value> {
-    let mut body = sample(include_str!("../../../events/webhook/stripe-charge-refunded.json"))?;
+    let mut body = sample(include_str!(
+        "../../../events/webhook/stripe-charge-refunded.json"
+    ))?;
     let (total, charge) = (order.total_minor(), format!("ch_proof{}", order.id));
     let intent = format!("pi_proof{}", order.id);
     let mut refund = body["data"]["object"]["refunds"]["data"][0].clone();
@@ -126,7 +135,10 @@ pub fn stripe_refund(order: &OrderPlan, now: i64) -> anyhow::Result<Value> {
                "metadata": {"order_id": order.id.to_string(), "order_name": order.client_ref()},
                "refunds": {"object": "list", "has_more": false, "total_count": 1, "data": [refund]}}),
     );
-    merge(&mut body, json!({"id": format!("evt_ref{}", order.id), "created": now}));
+    merge(
+        &mut body,
+        json!({"id": format!("evt_ref{}", order.id), "created": now}),
+    );
     Ok(body)
 }
 
@@ -157,7 +169,9 @@ pub fn xendit_payment(order: &OrderPlan) -> anyhow::Result<Value> {
 
 /// The carrier's tracking update for the order.
 pub fn carrier_tracking(order: &OrderPlan) -> anyhow::Result<Value> {
-    let mut body = sample(include_str!("../../../events/webhook/carrier-shipment-tracking.json"))?;
+    let mut body = sample(include_str!(
+        "../../../events/webhook/carrier-shipment-tracking.json"
+    ))?;
     body["id"] = json!(format!("trk-proof-{}", order.id));
     merge(
         &mut body["data"],
@@ -183,7 +197,11 @@ mod tests {
         OrderPlan {
             shop,
             id: 12_345_678,
-            lines: vec![Line { sku: "MUG-01".into(), quantity: 3, unit_minor: 1250 }],
+            lines: vec![Line {
+                sku: "MUG-01".into(),
+                quantity: 3,
+                unit_minor: 1250,
+            }],
             gateway: None,
             refunded: false,
             shipped: false,

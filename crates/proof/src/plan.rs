@@ -154,12 +154,22 @@ mod tests {
         };
         let (a, b) = (build(&config), build(&config));
         assert_eq!(a.orders, b.orders);
-        let mut ids: Vec<u64> = a.orders.iter().map(|o| o.id).chain(a.forged_ids.clone()).collect();
+        let mut ids: Vec<u64> = a
+            .orders
+            .iter()
+            .map(|o| o.id)
+            .chain(a.forged_ids.clone())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 300 + a.forged_ids.len());
         assert!(a.orders.iter().any(|o| o.unknown_sku.is_some()));
-        assert!(a.orders.iter().filter(|o| o.unknown_sku.is_some()).all(|o| o.gateway.is_none()));
+        assert!(
+            a.orders
+                .iter()
+                .filter(|o| o.unknown_sku.is_some())
+                .all(|o| o.gateway.is_none())
+        );
         assert!(a.orders.iter().any(|o| o.shop == Shop::WooCommerce));
         assert!(a.orders.iter().all(|o| o.total_minor() > 0));
     }

@@ -52,23 +52,56 @@ pub async fn execute(spine: &Spine, config: &ScenarioConfig) -> Result<Outcome> 
     apply_faults(spine, config);
     let before = figures::sample(spine);
     let driven = drive::drive(spine, slots, config).await?;
-    tracing::info!(requests = driven.answers.len(), kills = driven.kills, "delivered; settling");
+    tracing::info!(
+        requests = driven.answers.len(),
+        kills = driven.kills,
+        "delivered; settling"
+    );
     let first_settle = settle::quiet(spine, config.settle_timeout).await?;
     let before_redrive = reconcile(spine).await?;
-    settle::create_missing_skus(spine, &plan).await.context("fixing the business failures")?;
+    settle::create_missing_skus(spine, &plan)
+        .await
+        .context("fixing the business failures")?;
     let redriven = settle::redrive_all(spine).await.context("redrive")?;
     tracing::info!(redriven = redriven.len(), "redriven; settling");
     let second_settle = settle::quiet(spine, config.settle_timeout).await?;
     let after = figures::sample(spine);
     // The verdict's own reads must not be hit by the injected faults.
-    apply_faults(spine, &ScenarioConfig { rate_503: 0.0, rate_429: 0.0, rate_timeout: 0.0, rate_drop: 0.0, ..config.clone() });
-    let evidence = Evidence { answers: driven.answers.clone(), redriven, before_redrive: Some(before_redrive) };
+    apply_faults(
+        spine,
+        &ScenarioConfig {
+            rate_503: 0.0,
+            rate_429: 0.0,
+            rate_timeout: 0.0,
+            rate_drop: 0.0,
+            ..config.clone()
+        },
+    );
+    let evidence = Evidence {
+        answers: driven.answers.clone(),
+        redriven,
+        before_redrive: Some(before_redrive),
+    };
     let verdict = judge(spine, &plan, &evidence).await?;
     let figures = figures_table(spine, &driven, &before, &after, config.orders).await?;
-    Ok(Outcome { plan, evidence, driven, first_settle, second_settle, verdict, figures })
+    Ok(Outcome {
+        plan,
+        evidence,
+        driven,
+        first_settle,
+        second_settle,
+        verdict,
+        figures,
+    })
 }
 
-async fn figures_table(spine: &Spine, driven: &Driven, before: &Counters, after: &Counters, orders: usize) -> Result<String> {
+async fn figures_table(
+    spine: &Spine,
+    driven: &Driven,
+    before: &Counters,
+    after: &Counters,
+    orders: usize,
+) -> Result<String> {
     figures::report(spine, driven, before, after, orders).await
 }
 
@@ -80,9 +113,18 @@ pub async fn judge(spine: &Spine, plan: &Plan, evidence: &Evidence) -> Result<Ve
 
 /// The reconciliation report of today (UTC), DLQs included.
 pub async fn reconcile(spine: &Spine) -> Result<Report> {
-    let dlqs = spine.flow_queues().into_iter().map(|(flow, q)| (flow, q.dlq_url)).collect();
+    let dlqs = spine
+        .flow_queues()
+        .into_iter()
+        .map(|(flow, q)| (flow, q.dlq_url))
+        .collect();
     let parked = Arc::new(SqsParked::new(spine.sqs.clone(), dlqs));
-    let reconciler = Reconciler::new(spine.ledger.clone(), spine.odoo.clone(), Some(parked), ReconcileConfig::default());
+    let reconciler = Reconciler::new(
+        spine.ledger.clone(),
+        spine.odoo.clone(),
+        Some(parked),
+        ReconcileConfig::default(),
+    );
     let today = Utc::now().date_naive();
     let window = Window::parse(today, today)?;
     Ok(reconciler.run(window, Utc::now()).await?)

@@ -45,7 +45,10 @@ pub async fn quiet(spine: &Spine, timeout: Duration) -> Result<Settled> {
         let open = open_entries(spine.ledger.as_ref()).await?.len() as u64;
         calm = if open == 0 { calm + 1 } else { 0 };
         if calm >= 2 || started.elapsed() >= timeout {
-            return Ok(Settled { open, waited: started.elapsed() });
+            return Ok(Settled {
+                open,
+                waited: started.elapsed(),
+            });
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
@@ -53,18 +56,28 @@ pub async fn quiet(spine: &Spine, timeout: Duration) -> Result<Settled> {
 
 /// Creates every SKU the plan's business failures named (with stock on the simulator).
 pub async fn create_missing_skus(spine: &Spine, plan: &Plan) -> Result<usize> {
-    let skus: Vec<&String> = plan.orders.iter().filter_map(|o| o.unknown_sku.as_ref()).collect();
+    let skus: Vec<&String> = plan
+        .orders
+        .iter()
+        .filter_map(|o| o.unknown_sku.as_ref())
+        .collect();
     for sku in &skus {
         let product = serde_json::json!({"default_code": sku, "name": format!("Proof product {sku}"),
                                          "list_price": 12.5, "is_storable": true});
         let ids = spine
             .odoo
-            .create("product.product", &[product.as_object().cloned().unwrap_or_default()])
+            .create(
+                "product.product",
+                &[product.as_object().cloned().unwrap_or_default()],
+            )
             .await
             .with_context(|| format!("creating {sku}"))?;
         if spine.host.sim.is_some() {
             let quant = serde_json::json!({"product_id": ids.first(), "quantity": 100.0});
-            spine.odoo.create("stock.quant", &[quant.as_object().cloned().unwrap_or_default()]).await?;
+            spine
+                .odoo
+                .create("stock.quant", &[quant.as_object().cloned().unwrap_or_default()])
+                .await?;
         }
     }
     Ok(skus.len())
@@ -83,7 +96,8 @@ pub struct Redriven {
 pub async fn redrive_all(spine: &Spine) -> Result<Vec<Redriven>> {
     let queues = spine_aws::queue::SqsQueues::new(spine.sqs.clone());
     let ledger: Arc<dyn Ledger> = spine.ledger.clone();
-    let operator = Operator::new(queues, spine.flow_queues(), Some(ledger)).with_hold(Duration::from_secs(20));
+    let operator =
+        Operator::new(queues, spine.flow_queues(), Some(ledger)).with_hold(Duration::from_secs(20));
     let actor = Actor::parse("proof", "spine-proof").map_err(anyhow::Error::msg)?;
     let request = RedriveRequest {
         flow: None,

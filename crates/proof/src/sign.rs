@@ -34,12 +34,17 @@ pub struct Secrets(BTreeMap<String, String>);
 impl Secrets {
     /// The local run's secrets.
     pub fn local() -> anyhow::Result<Self> {
-        Ok(Self(serde_json::from_str(spine_local::host::LOCAL_WEBHOOK_SECRETS)?))
+        Ok(Self(serde_json::from_str(
+            spine_local::host::LOCAL_WEBHOOK_SECRETS,
+        )?))
     }
 
     /// Secrets no source uses: what a forger without the real ones signs with.
     pub fn forged() -> Self {
-        Self(BTreeMap::from([("shopify".to_owned(), "not-the-secret".to_owned())]))
+        Self(BTreeMap::from([(
+            "shopify".to_owned(),
+            "not-the-secret".to_owned(),
+        )]))
     }
 
     fn get(&self, source: &str) -> &str {
@@ -69,7 +74,10 @@ fn json_headers(pairs: &[(&str, String)]) -> Vec<(String, String)> {
 pub fn shopify(secrets: &Secrets, body: &[u8], topic: &str, delivery: &str) -> Vec<(String, String)> {
     json_headers(&[
         ("x-shopify-topic", topic.to_owned()),
-        ("x-shopify-hmac-sha256", BASE64.encode(hmac_sha256(secrets.get("shopify"), body))),
+        (
+            "x-shopify-hmac-sha256",
+            BASE64.encode(hmac_sha256(secrets.get("shopify"), body)),
+        ),
         ("x-shopify-webhook-id", delivery.to_owned()),
         ("x-shopify-shop-domain", "spine-demo.myshopify.com".to_owned()),
     ])
@@ -82,7 +90,10 @@ pub fn woocommerce(secrets: &Secrets, body: &[u8], delivery: &str) -> Vec<(Strin
         ("x-wc-webhook-resource", "order".to_owned()),
         ("x-wc-webhook-event", "created".to_owned()),
         ("x-wc-webhook-delivery-id", delivery.to_owned()),
-        ("x-wc-webhook-signature", BASE64.encode(hmac_sha256(secrets.get("woocommerce"), body))),
+        (
+            "x-wc-webhook-signature",
+            BASE64.encode(hmac_sha256(secrets.get("woocommerce"), body)),
+        ),
     ])
 }
 
@@ -98,7 +109,13 @@ pub fn stripe(secrets: &Secrets, body: &[u8], t: i64) -> Vec<(String, String)> {
 /// + gross_amount + server key)).
 pub fn midtrans_body(secrets: &Secrets, body: &mut Value) {
     let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
-    let input = format!("{}{}{}{}", text("order_id"), text("status_code"), text("gross_amount"), secrets.get("midtrans"));
+    let input = format!(
+        "{}{}{}{}",
+        text("order_id"),
+        text("status_code"),
+        text("gross_amount"),
+        secrets.get("midtrans")
+    );
     body["signature_key"] = Value::String(hex::encode(Sha512::digest(input.as_bytes())));
 }
 
@@ -117,7 +134,10 @@ pub fn carrier(secrets: &Secrets, body: &[u8], t: i64) -> Vec<(String, String)> 
     let mut message = format!("{t}.").into_bytes();
     message.extend_from_slice(body);
     json_headers(&[
-        ("x-carrier-signature", hex::encode(hmac_sha256(secrets.get("carrier"), &message))),
+        (
+            "x-carrier-signature",
+            hex::encode(hmac_sha256(secrets.get("carrier"), &message)),
+        ),
         ("x-carrier-timestamp", t.to_string()),
     ])
 }
@@ -132,22 +152,38 @@ mod tests {
     fn signatures_match_the_python_signed_samples() {
         let secrets = Secrets::local().expect("local secrets");
         let event: Value =
-            serde_json::from_str(include_str!("../../../events/webhook/shopify-orders-create.json")).expect("json");
+            serde_json::from_str(include_str!("../../../events/webhook/shopify-orders-create.json"))
+                .expect("json");
         let body = event["body"].as_str().expect("body").as_bytes();
         let ours = shopify(&secrets, body, "orders/create", "x");
-        let expected = event["headers"]["x-shopify-hmac-sha256"].as_str().expect("header");
-        assert!(ours.iter().any(|(k, v)| k == "x-shopify-hmac-sha256" && v == expected));
+        let expected = event["headers"]["x-shopify-hmac-sha256"]
+            .as_str()
+            .expect("header");
+        assert!(
+            ours.iter()
+                .any(|(k, v)| k == "x-shopify-hmac-sha256" && v == expected)
+        );
 
-        let event: Value =
-            serde_json::from_str(include_str!("../../../events/webhook/carrier-shipment-tracking.json")).expect("json");
+        let event: Value = serde_json::from_str(include_str!(
+            "../../../events/webhook/carrier-shipment-tracking.json"
+        ))
+        .expect("json");
         let body = event["body"].as_str().expect("body").as_bytes();
-        let t: i64 = event["headers"]["x-carrier-timestamp"].as_str().expect("t").parse().expect("number");
+        let t: i64 = event["headers"]["x-carrier-timestamp"]
+            .as_str()
+            .expect("t")
+            .parse()
+            .expect("number");
         let ours = carrier(&secrets, body, t);
         let expected = event["headers"]["x-carrier-signature"].as_str().expect("header");
-        assert!(ours.iter().any(|(k, v)| k == "x-carrier-signature" && v == expected));
+        assert!(
+            ours.iter()
+                .any(|(k, v)| k == "x-carrier-signature" && v == expected)
+        );
 
         let event: Value =
-            serde_json::from_str(include_str!("../../../events/webhook/midtrans-settlement.json")).expect("json");
+            serde_json::from_str(include_str!("../../../events/webhook/midtrans-settlement.json"))
+                .expect("json");
         let mut body: Value = serde_json::from_str(event["body"].as_str().expect("body")).expect("json");
         let expected = body["signature_key"].clone();
         body["signature_key"] = Value::Null;

@@ -59,7 +59,10 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
     parameters.insert("DefaultBankJournal".to_owned(), journal.clone());
     // The scenario's shops sell tax-free, so Odoo must not add its own tax: otherwise
     // every order is (rightly) a reconciliation mismatch.
-    let sim = odoo_sim::SimConfig { tax_rate_bp: 0, ..odoo_sim::SimConfig::default() };
+    let sim = odoo_sim::SimConfig {
+        tax_rate_bp: 0,
+        ..odoo_sim::SimConfig::default()
+    };
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
     let options = HostOptions {
         template,
@@ -77,14 +80,25 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
         .context("the local spine starts (build the binaries first: cargo build --bins --workspace)")?;
     let odoo_config = match (real.clone(), &host.sim) {
         (Some(config), _) => config,
-        (None, Some(handle)) => OdooConfig::new(&handle.url(), &sim.database, &sim.login, SecretString::from(sim.api_key.clone()))?,
+        (None, Some(handle)) => OdooConfig::new(
+            &handle.url(),
+            &sim.database,
+            &sim.login,
+            SecretString::from(sim.api_key.clone()),
+        )?,
         (None, None) => anyhow::bail!("neither a real Odoo nor the simulator"),
     };
     let odoo = OdooClient::new(odoo_config.clone())?;
     spine_local::host::seed_catalog(&odoo, host.sim.is_some()).await?;
     check_journal(&odoo, &journal).await?;
     activate_currency(&odoo, "IDR").await?;
-    let table = host.stack.physical.refs.get("LedgerTable").context("a ledger table")?.clone();
+    let table = host
+        .stack
+        .physical
+        .refs
+        .get("LedgerTable")
+        .context("a ledger table")?
+        .clone();
     let dynamodb = spine_testkit::dynamodb().await;
     let ledger = Arc::new(DynamoLedger::new(dynamodb.clone(), LedgerTableConfig { table }));
     let spine = Spine {
@@ -106,7 +120,10 @@ const SIM_BANK_JOURNAL: i64 = 2;
 
 /// Fails early, with the fix, when the configured journal is not a bank journal.
 async fn check_journal(odoo: &OdooClient, journal: &str) -> Result<()> {
-    let id: i64 = journal.trim().parse().context("SPINE_PROOF_BANK_JOURNAL is an account.journal id")?;
+    let id: i64 = journal
+        .trim()
+        .parse()
+        .context("SPINE_PROOF_BANK_JOURNAL is an account.journal id")?;
     let rows = odoo.read("account.journal", &[id], &["type"]).await?;
     let kind = rows.first().and_then(|r| r.get("type")).and_then(|v| v.as_str());
     if kind != Some("bank") {
@@ -118,11 +135,20 @@ async fn check_journal(odoo: &OdooClient, journal: &str) -> Result<()> {
 /// Activates `code` (the WooCommerce shop sells in IDR), as an accountant would in
 /// Odoo's settings before taking such orders.
 async fn activate_currency(odoo: &OdooClient, code: &str) -> Result<()> {
-    let context = serde_json::json!({"active_test": false}).as_object().cloned().unwrap_or_default();
-    let opts = spine_odoo::SearchOpts { context: Some(context), ..Default::default() };
+    let context = serde_json::json!({"active_test": false})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let opts = spine_odoo::SearchOpts {
+        context: Some(context),
+        ..Default::default()
+    };
     let domain = spine_odoo::Domain::all().eq("name", code);
     let ids = odoo.search("res.currency", &domain, &opts).await?;
-    let active = serde_json::json!({"active": true}).as_object().cloned().unwrap_or_default();
+    let active = serde_json::json!({"active": true})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     odoo.write("res.currency", &ids, &active).await?;
     Ok(())
 }
@@ -181,7 +207,12 @@ impl Spine {
             "url": self.odoo_config.url.as_str(), "db": self.odoo_config.database,
             "login": self.odoo_config.login, "api_key": key, "protocol": "auto",
         });
-        let name = self.host.stack.parameters.get("OdooSecretName").context("OdooSecretName")?;
+        let name = self
+            .host
+            .stack
+            .parameters
+            .get("OdooSecretName")
+            .context("OdooSecretName")?;
         self.secrets
             .put_secret_value()
             .secret_id(name)
