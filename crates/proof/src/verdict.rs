@@ -101,7 +101,7 @@ pub async fn check(spine: &Spine, plan: &Plan, evidence: &Evidence, report: &Rep
         format!("orders {o}, payments {p}, refunds {r}, shipments {s}"),
     ));
     claims.push(open_claim(spine, evidence).await?);
-    claims.push(refused(plan, evidence));
+    claims.push(refused(evidence));
     claims.push(bad_accepted(plan, evidence, &facts));
     claims.push(reconcile_claim(plan, evidence.before_redrive.as_ref(), report));
     claims.push(business(spine, plan, evidence, &facts).await?);
@@ -148,7 +148,7 @@ async fn open_claim(spine: &Spine, evidence: &Evidence) -> Result<Claim> {
 }
 
 /// Genuine events none of whose copies got a 2xx.
-fn refused(plan: &Plan, evidence: &Evidence) -> Claim {
+fn refused(evidence: &Evidence) -> Claim {
     let mut answered: BTreeMap<(u64, &str), bool> = BTreeMap::new();
     for a in &evidence.answers {
         if let Kind::Valid { order, what } = &a.kind {
@@ -163,7 +163,6 @@ fn refused(plan: &Plan, evidence: &Evidence) -> Claim {
         .take(5)
         .collect();
     let count = answered.values().filter(|ok| !**ok).count() as u64;
-    let _ = plan;
     zero(
         names::REFUSED,
         count,
@@ -208,8 +207,7 @@ fn reconcile_claim(plan: &Plan, before: Option<&Report>, after: &Report) -> Clai
         .map(|o| o.id.to_string())
         .collect();
     let explained = |e: &spine_reconcile::Exception| {
-        e.kind == ExceptionKind::Parked
-            || injected.iter().any(|id| e.source_id.contains(id.as_str()))
+        e.kind == ExceptionKind::Parked || injected.iter().any(|id| e.source_id.contains(id.as_str()))
     };
     let (mut before_total, mut unexplained) = (0u64, 0u64);
     for kind in ExceptionKind::ALL {
