@@ -79,7 +79,10 @@ async fn seed_sim(client: &OdooClient, events: usize, day: NaiveDate) {
         .await
         .expect("partner")[0];
     let product = client
-        .create("product.product", &[rec(json!({"name": "Bench", "default_code": "BENCH-1"}))])
+        .create(
+            "product.product",
+            &[rec(json!({"name": "Bench", "default_code": "BENCH-1"}))],
+        )
         .await
         .expect("product")[0];
     let date = format!("{day} 10:00:00");
@@ -126,7 +129,11 @@ fn main() {
     let rows = runtime.block_on(async {
         let mut rows = Vec::new();
         let config = SimConfig::default();
-        let (key, db, login) = (config.api_key.clone(), config.database.clone(), config.login.clone());
+        let (key, db, login) = (
+            config.api_key.clone(),
+            config.database.clone(),
+            config.login.clone(),
+        );
         let sim = SimHandle::start(config).await.expect("simulator");
         let sim_client = client(&sim.url(), &key, &db, &login);
         seed_sim(&sim_client, 10_000, day).await;
@@ -142,7 +149,16 @@ fn main() {
     println!("\nreconciliation of one day of applied order events (1% deleted, 1% changed in Odoo)\n");
     println!(
         "{:<10} {:>8} {:>9} {:>11} {:>9} {:>9} {:>10} {:>12} {:>8} {:>8}",
-        "odoo", "events", "time ms", "us/event", "odoo ms", "own ms", "round trips", "peak MB", "missing", "mismatch"
+        "odoo",
+        "events",
+        "time ms",
+        "us/event",
+        "odoo ms",
+        "own ms",
+        "round trips",
+        "peak MB",
+        "missing",
+        "mismatch"
     );
     for r in rows {
         println!(

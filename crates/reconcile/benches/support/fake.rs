@@ -12,8 +12,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use spine_core::ledger::{HistoryEntry, LedgerStatus, OdooRecords, Page, PageToken, PutOutcome};
 use spine_core::{
-    BusinessKey, CorrelationId, Currency, EventKey, Flow, Ledger, LedgerEntry, LedgerError, Money, SourceEventId,
-    SourceName, StatusKind,
+    BusinessKey, CorrelationId, Currency, EventKey, Flow, Ledger, LedgerEntry, LedgerError, Money,
+    SourceEventId, SourceName, StatusKind,
 };
 
 /// One event in 100 is deleted in Odoo.
@@ -67,7 +67,12 @@ impl GenLedger {
             received_at: received,
             occurred_at: Some(received),
             amount: Some(Money::from_minor(3450, currency)),
-            status: LedgerStatus::Applied { records: vec![OdooRecords { model: "sale.order".into(), ids: vec![] }] },
+            status: LedgerStatus::Applied {
+                records: vec![OdooRecords {
+                    model: "sale.order".into(),
+                    ids: vec![],
+                }],
+            },
             updated_at: received,
             history: vec![],
             // Stored entries carry their envelope: about 1 KB each.
@@ -88,13 +93,32 @@ impl Ledger for GenLedger {
     async fn mark_queued(&self, _: &EventKey, _: DateTime<Utc>, _: &str) -> Result<(), LedgerError> {
         Err(refused())
     }
-    async fn mark_applied(&self, _: &EventKey, _: &[OdooRecords], _: DateTime<Utc>, _: &str) -> Result<(), LedgerError> {
+    async fn mark_applied(
+        &self,
+        _: &EventKey,
+        _: &[OdooRecords],
+        _: DateTime<Utc>,
+        _: &str,
+    ) -> Result<(), LedgerError> {
         Err(refused())
     }
-    async fn mark_parked(&self, _: &EventKey, _: &str, _: &str, _: DateTime<Utc>, _: &str) -> Result<(), LedgerError> {
+    async fn mark_parked(
+        &self,
+        _: &EventKey,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+        _: &str,
+    ) -> Result<(), LedgerError> {
         Err(refused())
     }
-    async fn mark_discarded(&self, _: &EventKey, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), LedgerError> {
+    async fn mark_discarded(
+        &self,
+        _: &EventKey,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
         Err(refused())
     }
     async fn append_audit(&self, _: &EventKey, _: &HistoryEntry) -> Result<(), LedgerError> {
@@ -111,7 +135,10 @@ impl Ledger for GenLedger {
         page: Option<PageToken>,
     ) -> Result<Page<LedgerEntry>, LedgerError> {
         if flow != Flow::Order || day != self.day {
-            return Ok(Page { items: vec![], next: None });
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
         }
         let from = match page {
             None => 0,
@@ -130,7 +157,10 @@ impl Ledger for GenLedger {
         _: u32,
         _: Option<PageToken>,
     ) -> Result<Page<LedgerEntry>, LedgerError> {
-        Ok(Page { items: vec![], next: None })
+        Ok(Page {
+            items: vec![],
+            next: None,
+        })
     }
 }
 
@@ -165,8 +195,14 @@ impl FakeOdoo {
             .filter(|i| !deleted(*i))
             .map(|i| (xid_name(i), i as i64 + 1))
             .collect();
-        let data = Arc::new(Data { events, date: format!("{day} 10:00:00"), by_name });
-        let app = Router::new().route("/json/2/{model}/{method}", post(answer)).with_state(data);
+        let data = Arc::new(Data {
+            events,
+            date: format!("{day} 10:00:00"),
+            by_name,
+        });
+        let app = Router::new()
+            .route("/json/2/{model}/{method}", post(answer))
+            .with_state(data);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let task = tokio::spawn(async move {
@@ -189,10 +225,17 @@ fn term<'a>(body: &'a Value, field: &str, op: &str) -> Option<&'a Value> {
 }
 
 fn ids(value: Option<&Value>) -> Vec<i64> {
-    value.and_then(Value::as_array).map(|v| v.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
+    value
+        .and_then(Value::as_array)
+        .map(|v| v.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
 }
 
-async fn answer(State(data): State<Arc<Data>>, Path((model, _method)): Path<(String, String)>, Json(body): Json<Value>) -> Json<Value> {
+async fn answer(
+    State(data): State<Arc<Data>>,
+    Path((model, _method)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
     let rows: Vec<Value> = match model.as_str() {
         "ir.model.data" => {
             if let Some(names) = term(&body, "name", "in").and_then(Value::as_array) {
@@ -211,13 +254,19 @@ async fn answer(State(data): State<Arc<Data>>, Path((model, _method)): Path<(Str
                     .collect()
             }
         }
-        "sale.order" if term(&body, "id", "in").is_some() => {
-            ids(term(&body, "id", "in")).into_iter().filter(|id| data.present(*id)).map(|id| data.order(id)).collect()
-        }
+        "sale.order" if term(&body, "id", "in").is_some() => ids(term(&body, "id", "in"))
+            .into_iter()
+            .filter(|id| data.present(*id))
+            .map(|id| data.order(id))
+            .collect(),
         "sale.order" => {
             let after = term(&body, "id", ">").and_then(Value::as_i64).unwrap_or(0);
             let limit = body.get("limit").and_then(Value::as_i64).unwrap_or(80);
-            (after + 1..=data.events as i64).filter(|id| data.present(*id)).take(limit as usize).map(|id| data.order(id)).collect()
+            (after + 1..=data.events as i64)
+                .filter(|id| data.present(*id))
+                .take(limit as usize)
+                .map(|id| data.order(id))
+                .collect()
         }
         _ => vec![],
     };
