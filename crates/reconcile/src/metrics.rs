@@ -67,3 +67,46 @@ pub fn summary_line(report: &Report) -> String {
         report.odoo_round_trips
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ExceptionKind, REPORT_VERSION, WindowInfo};
+
+    #[test]
+    fn one_line_per_kind_and_a_total_under_the_documented_names() {
+        let mut counts: std::collections::BTreeMap<ExceptionKind, u64> =
+            ExceptionKind::ALL.iter().map(|k| (*k, 0)).collect();
+        counts.insert(ExceptionKind::Parked, 2);
+        counts.insert(ExceptionKind::Missing, 1);
+        let day = "2026-11-20".parse().unwrap();
+        let report = Report {
+            version: REPORT_VERSION.into(),
+            run_id: "r1".into(),
+            started_at: "2026-11-21T01:00:00Z".parse().unwrap(),
+            finished_at: "2026-11-21T01:00:01Z".parse().unwrap(),
+            window: WindowInfo {
+                from: day,
+                to: day,
+                utc_offset: "+00:00".into(),
+            },
+            days: vec![],
+            parked: vec![],
+            exceptions: vec![],
+            counts,
+            odoo_round_trips: 3,
+        };
+        let lines = emf_lines(&report);
+        assert_eq!(lines.len(), 7);
+        assert_eq!(lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"], "OdooSpine");
+        assert_eq!(lines[0]["Kind"], "missing");
+        assert_eq!(lines[0]["ReconciliationExceptions"], 1);
+        let parked = lines.iter().find(|l| l["Kind"] == "parked").unwrap();
+        assert_eq!(parked["ReconciliationExceptions"], 2);
+        assert_eq!(lines[6]["ReconciliationExceptionsTotal"], 3);
+        let summary = summary_line(&report);
+        assert!(
+            summary.contains("run r1") && summary.contains("exceptions=3") && summary.contains("parked=2")
+        );
+    }
+}
