@@ -3,8 +3,10 @@
 //! worker applies the event again, by external id, as it did the first time.
 //!
 //! [`Healer::plan`] is the dry-run: it loads every missing entry and checks its payload
-//! is a whole envelope, publishing nothing. [`Healer::apply`] publishes what the plan
-//! found and appends an audit line (`reconcile-heal`) to each entry's history.
+//! is a whole envelope, publishing nothing. [`Healer::apply`] first forgets each event's
+//! COMPLETED idempotency record (otherwise the worker would replay its stored result and
+//! never write the deleted records again), then publishes what the plan found and appends
+//! an audit line (`reconcile-heal`) to each entry's history.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use spine_aws::queue::{EventMeta, OutgoingEvent, SqsQueues};
 use spine_core::ledger::HistoryEntry;
-use spine_core::{Envelope, EventKey, Flow, Ledger};
+use spine_core::{Envelope, EventKey, Flow, IdempotencyKey, IdempotencyStore, Ledger};
 
 use crate::error::ReconcileError;
 use crate::report::{ExceptionKind, Report};
@@ -46,13 +48,24 @@ pub struct HealOutcome {
 /// Re-enqueues missing events. The queues are per flow (the flows' main queues).
 pub struct Healer {
     ledger: Arc<dyn Ledger>,
+    idempotency: Arc<dyn IdempotencyStore>,
     queues: SqsQueues,
     urls: BTreeMap<Flow, String>,
 }
 
 impl Healer {
-    pub fn new(ledger: Arc<dyn Ledger>, queues: SqsQueues, urls: BTreeMap<Flow, String>) -> Self {
-        Self { ledger, queues, urls }
+    pub fn new(
+        ledger: Arc<dyn Ledger>,
+        idempotency: Arc<dyn IdempotencyStore>,
+        queues: SqsQueues,
+        urls: BTreeMap<Flow, String>,
+    ) -> Self {
+        Self {
+            ledger,
+            idempotency,
+            queues,
+            urls,
+        }
     }
 
     /// The dry-run: reads the ledger, publishes nothing.
@@ -74,7 +87,19 @@ impl Healer {
             ..HealOutcome::default()
         };
         for flow in Flow::ALL {
-            let batch: Vec<&Envelope> = envelopes.iter().filter(|e| e.flow() == flow).collect();
+            let mut batch: Vec<&Envelope> = Vec::new();
+            for envelope in envelopes.iter().filter(|e| e.flow() == flow) {
+                // Forget before publishing: a worker fast enough to see the message before
+                // the record is gone would replay it and the heal would do nothing.
+                let key = IdempotencyKey::from_business_key(&envelope.business_key);
+                match self.idempotency.forget_completed(&key).await {
+                    Ok(_) => batch.push(envelope),
+                    Err(e) => outcome.failed.push((
+                        envelope.event_key.as_str().to_owned(),
+                        format!("idempotency record: {e}"),
+                    )),
+                }
+            }
             if batch.is_empty() {
                 continue;
             }

@@ -63,6 +63,9 @@ pub enum OdooFrom {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub ledger_table: String,
+    /// The workers' idempotency table: healing forgets the COMPLETED record of each
+    /// event it re-enqueues, so the worker writes the deleted records again.
+    pub idempotency_table: String,
     pub reports_table: String,
     pub queues: QueueConfig,
     pub odoo: OdooFrom,
@@ -74,7 +77,7 @@ fn non_empty(name: &'static str) -> Option<String> {
 }
 
 impl Settings {
-    /// Reads `LEDGER_TABLE`, `REPORTS_TABLE`, the flows' queue and DLQ URLs,
+    /// Reads `LEDGER_TABLE`, `IDEMPOTENCY_TABLE`, `REPORTS_TABLE`, the flows' queue and DLQ URLs,
     /// `ODOO_SECRET_ID` (or the `ODOO_*` variables) and the `RECONCILE_*` settings;
     /// fails fast naming the variable.
     pub fn from_env() -> Result<Self, HandlerError> {
@@ -82,6 +85,9 @@ impl Settings {
             .ok_or(HandlerError::MissingEnv(spine_aws::ledger::ENV_LEDGER_TABLE))?;
         let reports_table =
             non_empty(env_names::REPORTS_TABLE).ok_or(HandlerError::MissingEnv(env_names::REPORTS_TABLE))?;
+        let idempotency_table = non_empty(spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE).ok_or(
+            HandlerError::MissingEnv(spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE),
+        )?;
         let odoo = match non_empty(ENV_ODOO_SECRET_ID) {
             Some(id) => OdooFrom::Secret(id),
             None => match OdooConfig::from_env()? {
@@ -91,6 +97,7 @@ impl Settings {
         };
         Ok(Self {
             ledger_table,
+            idempotency_table,
             reports_table,
             queues: QueueConfig::from_env()?,
             odoo,
@@ -185,8 +192,18 @@ impl App {
                 Some(Arc::new(SqsParked::new(sqs.clone(), dlqs))),
                 settings.reconcile,
             ),
-            store: ReportStore::new(dynamodb, settings.reports_table),
-            healer: Healer::new(ledger, SqsQueues::new(sqs), urls),
+            store: ReportStore::new(dynamodb.clone(), settings.reports_table),
+            healer: Healer::new(
+                ledger,
+                Arc::new(spine_aws::idempotency::DynamoIdempotencyStore::new(
+                    dynamodb.clone(),
+                    spine_aws::idempotency::IdempotencyTableConfig {
+                        table: settings.idempotency_table,
+                    },
+                )),
+                SqsQueues::new(sqs),
+                urls,
+            ),
             odoo,
             odoo_secret,
         })

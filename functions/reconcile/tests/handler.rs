@@ -145,6 +145,7 @@ async fn an_on_demand_heal_stores_the_report_and_re_enqueues_the_lost_order() {
         store.clone(),
         Healer::new(
             ledger.clone(),
+            Arc::new(spine_core::idempotency::memory::MemoryIdempotencyStore::new()),
             SqsQueues::new(sqs.clone()),
             [(Flow::Order, orders.clone())].into(),
         ),

@@ -191,6 +191,26 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             Err(error) => Err(map_sdk_error("DeleteItem", error)),
         }
     }
+
+    #[instrument(skip_all, fields(key = %key))]
+    async fn forget_completed(&self, key: &IdempotencyKey) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(ATTR_ID, s(key.as_str()))
+            .condition_expression("#status = :completed")
+            .expression_attribute_names("#status", ATTR_STATUS)
+            .expression_attribute_values(":completed", s(IdempotencyStatus::Completed.as_str()))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            // Gone, or in progress: nothing to forget (a run in progress will apply it).
+            Err(error) if is_condition_failure(&error) => Ok(false),
+            Err(error) => Err(map_sdk_error("DeleteItem", error)),
+        }
+    }
 }
 
 /// True for `ConditionalCheckFailedException` from any operation.

@@ -92,4 +92,15 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         }
         Ok(())
     }
+
+    async fn forget_completed(&self, key: &IdempotencyKey) -> Result<bool, StoreError> {
+        let mut records = self.lock();
+        let completed = records
+            .get(key)
+            .is_some_and(|r| r.status == super::IdempotencyStatus::Completed);
+        if completed {
+            records.remove(key);
+        }
+        Ok(completed)
+    }
 }

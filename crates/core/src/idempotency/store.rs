@@ -95,4 +95,10 @@ pub trait IdempotencyStore: Send + Sync {
 
     /// Deletes the record if this run still holds it.
     async fn release(&self, key: &IdempotencyKey, owner: &str) -> Result<(), StoreError>;
+
+    /// Deletes a COMPLETED record, so the next delivery of its event runs again instead
+    /// of replaying the stored result (reconciliation's healing of an event whose Odoo
+    /// records were deleted). A record in progress is left alone. Answers whether a
+    /// record was deleted.
+    async fn forget_completed(&self, key: &IdempotencyKey) -> Result<bool, StoreError>;
 }
