@@ -35,6 +35,25 @@ fn code_environment() -> BTreeMap<&'static str, BTreeSet<String>> {
         map.insert(id, set(spine_sync::lambda::env_names::all(flow)));
     }
     map.insert("StockPushFunction", set(spine_stock::config::ENV_VARS.to_vec()));
+    let queues: Vec<&str> = spine_aws::queue::QueueConfig::ENV
+        .iter()
+        .flat_map(|(_, q, d)| [*q, *d])
+        .collect();
+    let mut redrive = vec![spine_aws::ledger::ENV_LEDGER_TABLE];
+    redrive.extend(&queues);
+    map.insert("RedriveFunction", set(redrive));
+    use spine_reconcile::env_names as r;
+    let mut reconcile = vec![
+        spine_aws::ledger::ENV_LEDGER_TABLE,
+        spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE,
+        r::REPORTS_TABLE,
+        reconcile::ENV_ODOO_SECRET_ID,
+        r::UTC_OFFSET,
+        r::TOLERANCE_MINOR,
+        r::SLA_MINUTES,
+    ];
+    reconcile.extend(&queues);
+    map.insert("ReconcileFunction", set(reconcile));
     map
 }
 
@@ -177,6 +196,10 @@ fn check_tables(template: &Template, problems: &mut Vec<String>) {
         (
             "StockTable",
             pair(spine_stock::state::KEY_CHANNEL, Some(spine_stock::state::KEY_SKU)),
+        ),
+        (
+            "ReportsTable",
+            pair(spine_reconcile::ATTR_RUN_ID, Some(spine_reconcile::ATTR_PART)),
         ),
     ]);
     for (id, wanted) in tables {

@@ -21,7 +21,7 @@ pub const ENV_CHANNELS: &str = "STOCK_CHANNELS";
 pub const ENV_CHANNELS_SECRET: &str = "STOCK_CHANNELS_SECRET";
 /// Name of the Secrets Manager secret holding the Odoo connection (`spine_aws::secrets::OdooSecret`
 /// shape); without it the `ODOO_*` variables are read.
-pub const ENV_ODOO_SECRET: &str = "ODOO_SECRET";
+pub const ENV_ODOO_SECRET: &str = "ODOO_SECRET_ID";
 /// Products read from Odoo per round trip (default [`DEFAULT_PAGE_SIZE`]).
 pub const ENV_PAGE_SIZE: &str = "STOCK_PAGE_SIZE";
 /// Every environment variable the function reads (besides the `ODOO_*` fallback).

@@ -37,7 +37,7 @@ pub enum ChannelsFrom {
 /// Where the Odoo connection comes from.
 #[derive(Clone, Debug)]
 pub enum OdooFrom {
-    /// The secret named by `ODOO_SECRET` (its key is re-read each run, for rotation).
+    /// The secret named by `ODOO_SECRET_ID` (its key is re-read each run, for rotation).
     Secret(String),
     /// A fixed configuration (the `ODOO_*` variables, or a test's simulator).
     Fixed(Box<OdooConfig>),
@@ -81,7 +81,7 @@ fn non_empty(name: &'static str) -> Option<String> {
 }
 
 impl Settings {
-    /// Reads `STOCK_TABLE`, `STOCK_CHANNELS` or `STOCK_CHANNELS_SECRET`, `ODOO_SECRET` (or
+    /// Reads `STOCK_TABLE`, `STOCK_CHANNELS` or `STOCK_CHANNELS_SECRET`, `ODOO_SECRET_ID` (or
     /// the `ODOO_*` variables) and `STOCK_PAGE_SIZE`; fails fast with the variable's name.
     pub fn from_env() -> Result<Self, HandlerError> {
         let table = non_empty(ENV_STOCK_TABLE).ok_or(ConfigError::MissingEnv(ENV_STOCK_TABLE))?;

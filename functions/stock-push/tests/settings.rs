@@ -26,7 +26,7 @@ fn settings_fail_fast_with_the_variable_named() {
         "STOCK_TABLE",
         "STOCK_CHANNELS",
         "STOCK_CHANNELS_SECRET",
-        "ODOO_SECRET",
+        "ODOO_SECRET_ID",
         "STOCK_PAGE_SIZE",
         "ODOO_URL",
     ] {
@@ -39,8 +39,8 @@ fn settings_fail_fast_with_the_variable_named() {
     assert!(matches!(Settings::from_env(), Err(HandlerError::Config(_))));
     set("STOCK_CHANNELS", None);
     set("STOCK_CHANNELS_SECRET", Some("odoo-spine/channels"));
-    assert!(err().contains("ODOO_SECRET"));
-    set("ODOO_SECRET", Some("odoo-spine/odoo"));
+    assert!(err().contains("ODOO_SECRET_ID"));
+    set("ODOO_SECRET_ID", Some("odoo-spine/odoo"));
     set("STOCK_PAGE_SIZE", Some("0"));
     assert!(err().contains("STOCK_PAGE_SIZE"));
     set("STOCK_PAGE_SIZE", Some("2000"));
