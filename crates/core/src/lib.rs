@@ -14,8 +14,8 @@ pub mod money;
 pub use contracts::{CanonicalEvent, ContractError, ContractVersion, Envelope, EnvelopeError};
 pub use disposition::{Classify, Disposition};
 pub use idempotency::{Idempotency, IdempotencyKey, IdempotencyStore, Outcome, PayloadHash};
-pub use ledger::{Ledger, LedgerEntry, LedgerError, LedgerStatus, StatusKind};
 pub use ids::{
     BusinessKey, CorrelationId, EventKey, ExternalId, Flow, IdError, Sku, SourceEventId, SourceName,
 };
+pub use ledger::{Ledger, LedgerEntry, LedgerError, LedgerStatus, StatusKind};
 pub use money::{Currency, Money, MoneyError};

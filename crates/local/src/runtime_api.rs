@@ -162,7 +162,10 @@ impl FunctionHost {
     /// Cold-start initialisation times so far: process start to its first request for
     /// an event, one entry per process start.
     pub fn init_times(&self) -> Vec<Duration> {
-        self.slots.iter().flat_map(|slot| lock(&slot.init).clone()).collect()
+        self.slots
+            .iter()
+            .flat_map(|slot| lock(&slot.init).clone())
+            .collect()
     }
 
     /// The largest peak resident memory (VmHWM, KiB) of the function's live processes.
