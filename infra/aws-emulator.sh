@@ -40,7 +40,7 @@ ensure() {
     install
     rm -f "$run/moto.port" "$run/moto.pid"
     port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$run/moto.log" 2>&1 9>&- &
+    nohup "$venv/bin/python" "$here/moto_server.py" -H 127.0.0.1 -p "$port" >"$run/moto.log" 2>&1 9>&- &
     echo $! >"$run/moto.pid"
     for _ in $(seq 1 100); do
       if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
