@@ -59,9 +59,20 @@ pub async fn execute(spine: &Spine, config: &ScenarioConfig) -> Result<Outcome> 
     );
     let first_settle = settle::quiet(spine, config.settle_timeout).await?;
     let before_redrive = reconcile(spine).await?;
+    // The operator's fix is not under test: a create lost to an injected fault would
+    // only stop the run, so Odoo faults pause while the SKUs are created.
+    let calm = ScenarioConfig {
+        rate_503: 0.0,
+        rate_429: 0.0,
+        rate_timeout: 0.0,
+        rate_drop: 0.0,
+        ..config.clone()
+    };
+    apply_faults(spine, &calm);
     settle::create_missing_skus(spine, &plan)
         .await
         .context("fixing the business failures")?;
+    apply_faults(spine, config);
     let redriven = settle::redrive_all(spine).await.context("redrive")?;
     tracing::info!(redriven = redriven.len(), "redriven; settling");
     let second_settle = settle::quiet(spine, config.settle_timeout).await?;
