@@ -81,7 +81,47 @@ fn fields_value(fields: &[&str]) -> Value {
     json!(fields)
 }
 
+/// One external id (`ir.model.data`) as Odoo holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalIdRow {
+    /// The name within its module (`shopify_order_1001` of `spine.shopify_order_1001`).
+    pub name: String,
+    /// The model of the record it points at.
+    pub model: String,
+    /// The record's database id.
+    pub res_id: i64,
+}
+
 impl OdooClient {
+    /// The records behind `names` in `module`, in one `search_read` of `ir.model.data`.
+    /// Names Odoo does not hold are simply absent from the answer. Idempotent.
+    pub async fn external_ids(&self, module: &str, names: &[&str]) -> Result<Vec<ExternalIdRow>, OdooError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let domain = Domain::all()
+            .eq("module", module)
+            .is_in("name", names.iter().copied());
+        let rows = self
+            .search_read(
+                "ir.model.data",
+                &domain,
+                &["name", "model", "res_id"],
+                &SearchOpts::default(),
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                Some(ExternalIdRow {
+                    name: row.get("name")?.as_str()?.to_owned(),
+                    model: row.get("model")?.as_str()?.to_owned(),
+                    res_id: row.get("res_id")?.as_i64()?,
+                })
+            })
+            .collect())
+    }
+
     /// Records matching `domain`, with `fields` (all fields when empty). Idempotent.
     pub async fn search_read(
         &self,

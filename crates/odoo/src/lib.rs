@@ -31,7 +31,7 @@ mod load;
 mod metrics;
 pub mod wire;
 
-pub use calls::{Record, SearchOpts};
+pub use calls::{ExternalIdRow, Record, SearchOpts};
 pub use classify::{classify_fault, parse_retry_after};
 pub use client::OdooClient;
 pub use config::{ConfigError, OdooConfig, Protocol, RetryPolicy};

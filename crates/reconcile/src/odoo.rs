@@ -32,27 +32,14 @@ pub(crate) async fn fetch(odoo: &OdooClient, page: &[Expect]) -> Result<OdooPage
     if names.is_empty() {
         return Ok(out);
     }
-    let domain = Domain::all()
-        .eq("module", EXTERNAL_ID_MODULE)
-        .is_in("name", names);
     let rows = odoo
-        .search_read(
-            "ir.model.data",
-            &domain,
-            &["name", "model", "res_id"],
-            &SearchOpts::default(),
-        )
+        .external_ids(EXTERNAL_ID_MODULE, &names)
         .await
         .map_err(ReconcileError::odoo("read ir.model.data"))?;
     let mut by_model: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for row in rows {
-        let name = row.get("name").and_then(Value::as_str);
-        let model = row.get("model").and_then(Value::as_str);
-        let id = row.get("res_id").and_then(Value::as_i64);
-        if let (Some(name), Some(model), Some(id)) = (name, model, id) {
-            by_model.entry(model.to_owned()).or_default().push(id);
-            out.xids.insert(name.to_owned(), (model.to_owned(), id));
-        }
+        by_model.entry(row.model.clone()).or_default().push(row.res_id);
+        out.xids.insert(row.name, (row.model, row.res_id));
     }
     for (model, ids) in by_model {
         out.records.extend(read_facts(odoo, &model, ids).await?);

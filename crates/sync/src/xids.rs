@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use spine_core::ExternalId;
 use spine_core::ids::EXTERNAL_ID_MODULE;
-use spine_odoo::{Domain, OdooClient, Record, SearchOpts};
+use spine_odoo::{OdooClient, Record};
 
 use crate::error::SyncError;
 
@@ -27,27 +27,19 @@ impl Known {
 /// Looks up every id of `xids` (all in the spine's module) in one `search_read`.
 pub(crate) async fn lookup(odoo: &OdooClient, xids: &[&ExternalId]) -> Result<Known, SyncError> {
     let names: Vec<&str> = xids.iter().map(|x| x.name()).collect();
-    let domain = Domain::all()
-        .eq("module", EXTERNAL_ID_MODULE)
-        .is_in("name", names);
     let rows = odoo
-        .search_read(
-            "ir.model.data",
-            &domain,
-            &["name", "model", "res_id"],
-            &SearchOpts::default(),
-        )
+        .external_ids(EXTERNAL_ID_MODULE, &names)
         .await
         .map_err(SyncError::odoo("look up external ids"))?;
-    let mut known = HashMap::new();
-    for row in rows {
-        let name = row.get("name").and_then(Value::as_str);
-        let model = row.get("model").and_then(Value::as_str);
-        let id = row.get("res_id").and_then(Value::as_i64);
-        if let (Some(name), Some(model), Some(id)) = (name, model, id) {
-            known.insert(format!("{EXTERNAL_ID_MODULE}.{name}"), (model.to_owned(), id));
-        }
-    }
+    let known = rows
+        .into_iter()
+        .map(|row| {
+            (
+                format!("{EXTERNAL_ID_MODULE}.{}", row.name),
+                (row.model, row.res_id),
+            )
+        })
+        .collect::<HashMap<_, _>>();
     Ok(known.into())
 }
 
