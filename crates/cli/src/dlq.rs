@@ -100,27 +100,12 @@ impl Dlq<'_> {
     }
 
     fn to_parked(&self, m: &aws_sdk_sqs::types::Message) -> Parked {
-        let attributes = m
-            .message_attributes()
-            .map(|attrs| {
-                attrs
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
         let parked_at = m
             .attributes()
             .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
             .and_then(|t| t.parse::<i64>().ok())
             .and_then(DateTime::from_timestamp_millis);
-        let message = QueuedMessage {
-            message_id: m.message_id().unwrap_or_default().to_owned(),
-            receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
-            body: m.body().unwrap_or_default().to_owned(),
-            attributes,
-        };
-        Parked::read(self.flow, message, parked_at)
+        Parked::read(self.flow, QueuedMessage::from_sdk(m), parked_at)
     }
 
     /// Makes `messages` visible again at once. Best effort: a failed release only delays

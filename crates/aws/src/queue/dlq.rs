@@ -97,7 +97,7 @@ impl SqsQueues {
                 queue_url: queue_url.to_owned(),
                 source: boxed(e),
             })?;
-        Ok(output.messages().iter().map(to_queued).collect())
+        Ok(output.messages().iter().map(QueuedMessage::from_sdk).collect())
     }
 
     /// Moves one message received from `dlq_url` back to `target_url` (without the park
@@ -122,23 +122,5 @@ impl SqsQueues {
             source: boxed(e),
         })?;
         self.delete(dlq_url, &message.receipt_handle).await
-    }
-}
-
-fn to_queued(m: &aws_sdk_sqs::types::Message) -> QueuedMessage {
-    let attributes = m
-        .message_attributes()
-        .map(|attrs| {
-            attrs
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
-    QueuedMessage {
-        message_id: m.message_id().unwrap_or_default().to_owned(),
-        receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
-        body: m.body().unwrap_or_default().to_owned(),
-        attributes,
     }
 }

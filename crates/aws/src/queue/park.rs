@@ -27,6 +27,27 @@ pub struct QueuedMessage {
     pub attributes: BTreeMap<String, String>,
 }
 
+impl QueuedMessage {
+    /// A message as SQS's ReceiveMessage gave it (missing parts become empty).
+    pub fn from_sdk(m: &aws_sdk_sqs::types::Message) -> Self {
+        let attributes = m
+            .message_attributes()
+            .map(|attrs| {
+                attrs
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            message_id: m.message_id().unwrap_or_default().to_owned(),
+            receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
+            body: m.body().unwrap_or_default().to_owned(),
+            attributes,
+        }
+    }
+}
+
 /// Why a message is parked; becomes the DLQ message's reason attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParkReason {
