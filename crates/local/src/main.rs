@@ -42,6 +42,10 @@ enum Command {
         /// A template parameter override, NAME=VALUE (repeatable).
         #[arg(long = "parameter", value_name = "NAME=VALUE")]
         parameters: Vec<String>,
+        /// Print each function's cold-start initialisation time and peak memory this many
+        /// seconds after start (then keep running).
+        #[arg(long, value_name = "SECONDS")]
+        report_after: Option<u64>,
     },
 }
 
@@ -61,6 +65,7 @@ async fn main() -> Result<()> {
         http,
         schedule_every,
         parameters,
+        report_after,
     } = Cli::parse().command;
     let mut overrides = BTreeMap::new();
     for pair in parameters {
@@ -84,10 +89,37 @@ async fn main() -> Result<()> {
     };
     let host = Host::start(options).await?;
     print_banner(&host, &endpoint, real_odoo.as_deref());
+    if let Some(seconds) = report_after {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        print_report(&host);
+    }
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping…");
     host.shutdown().await;
     Ok(())
+}
+
+/// Cold-start initialisation (process start to its first request for an event) and peak
+/// resident memory of each function's processes.
+fn print_report(host: &Host) {
+    println!(
+        "{:<22} {:>10} {:>10} {:>12}",
+        "function", "init min", "init max", "peak memory"
+    );
+    for (name, function) in &host.functions {
+        let times = function.init_times();
+        let ms = |d: Option<&Duration>| {
+            d.map_or("-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
+        };
+        let peak = function
+            .peak_memory_kib()
+            .map_or("-".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        println!(
+            "{name:<22} {:>10} {:>10} {peak:>12}",
+            ms(times.iter().min()),
+            ms(times.iter().max())
+        );
+    }
 }
 
 fn print_banner(host: &Host, endpoint: &str, real_odoo: Option<&str>) {
