@@ -24,8 +24,7 @@ use item::{entry_from_item, entry_to_item, flow_day, history_to_value, key_from_
 use spine_core::idempotency::StoreError;
 use spine_core::ledger::transition::{self, Transition};
 use spine_core::ledger::{
-    HistoryEntry, Ledger, LedgerEntry, LedgerError, LedgerStatus, OdooRecords, Page, PageToken, PutOutcome,
-    StatusKind,
+    HistoryEntry, Ledger, LedgerEntry, LedgerError, LedgerStatus, Page, PageToken, PutOutcome, StatusKind,
 };
 use spine_core::{EventKey, Flow};
 use tracing::instrument;
@@ -58,49 +57,6 @@ impl DynamoLedger {
         Self {
             client,
             table: config.table,
-        }
-    }
-
-    /// One guarded status change: see [`transition`] for the rules.
-    async fn transition(
-        &self,
-        key: &EventKey,
-        status: LedgerStatus,
-        line: HistoryEntry,
-    ) -> Result<(), LedgerError> {
-        let to = status.kind();
-        let update = update::status_update(&status, &line);
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(ATTR_EVENT_KEY, s(key.as_str()))
-            .set_expression_attribute_names(Some(update.names))
-            .set_expression_attribute_values(Some(update.values));
-        let sent = request
-            .update_expression(update.update)
-            .condition_expression(update.condition)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let error = match sent {
-            Ok(_) => return Ok(()),
-            Err(error) => error,
-        };
-        let Some(UpdateItemError::ConditionalCheckFailedException(failed)) = error.as_service_error() else {
-            return Err(map_sdk_error("UpdateItem", error).into());
-        };
-        let Some(old) = failed.item() else {
-            return Err(LedgerError::NotFound(key.clone()));
-        };
-        let from = item::status_from_item(old)?.kind();
-        match transition::check(from, to) {
-            Transition::NoOp => Ok(()),
-            Transition::Refuse | Transition::Apply => Err(LedgerError::InvalidTransition {
-                event_key: key.clone(),
-                from,
-                to,
-            }),
         }
     }
 
@@ -146,15 +102,6 @@ impl DynamoLedger {
     }
 }
 
-fn line(at: DateTime<Utc>, actor: &str, action: StatusKind, detail: Option<String>) -> HistoryEntry {
-    HistoryEntry {
-        at,
-        actor: actor.to_owned(),
-        action: action.as_str().to_owned(),
-        detail,
-    }
-}
-
 #[async_trait]
 impl Ledger for DynamoLedger {
     #[instrument(skip_all, fields(event_key = %entry.event_key, flow = %entry.flow, source = %entry.source))]
@@ -190,63 +137,46 @@ impl Ledger for DynamoLedger {
     }
 
     #[instrument(skip_all, fields(event_key = %key))]
-    async fn mark_queued(&self, key: &EventKey, at: DateTime<Utc>, actor: &str) -> Result<(), LedgerError> {
-        self.transition(
-            key,
-            LedgerStatus::Queued,
-            line(at, actor, StatusKind::Queued, None),
-        )
-        .await
-    }
-
-    #[instrument(skip_all, fields(event_key = %key))]
-    async fn mark_applied(
+    async fn transition(
         &self,
         key: &EventKey,
-        records: &[OdooRecords],
-        at: DateTime<Utc>,
-        actor: &str,
+        status: LedgerStatus,
+        line: HistoryEntry,
     ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Applied {
-            records: records.to_vec(),
+        let to = status.kind();
+        let update = update::status_update(&status, &line);
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ATTR_EVENT_KEY, s(key.as_str()))
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values));
+        let sent = request
+            .update_expression(update.update)
+            .condition_expression(update.condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let error = match sent {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
         };
-        self.transition(key, status, line(at, actor, StatusKind::Applied, None))
-            .await
-    }
-
-    #[instrument(skip_all, fields(event_key = %key))]
-    async fn mark_parked(
-        &self,
-        key: &EventKey,
-        reason_class: &str,
-        message: &str,
-        at: DateTime<Utc>,
-        actor: &str,
-    ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Parked {
-            reason_class: reason_class.to_owned(),
-            message: message.to_owned(),
+        let Some(UpdateItemError::ConditionalCheckFailedException(failed)) = error.as_service_error() else {
+            return Err(map_sdk_error("UpdateItem", error).into());
         };
-        let detail = Some(format!("{reason_class}: {message}"));
-        self.transition(key, status, line(at, actor, StatusKind::Parked, detail))
-            .await
-    }
-
-    #[instrument(skip_all, fields(event_key = %key))]
-    async fn mark_discarded(
-        &self,
-        key: &EventKey,
-        reason: &str,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Discarded {
-            reason: reason.to_owned(),
-            by: by.to_owned(),
+        let Some(old) = failed.item() else {
+            return Err(LedgerError::NotFound(key.clone()));
         };
-        let detail = Some(reason.to_owned());
-        self.transition(key, status, line(at, by, StatusKind::Discarded, detail))
-            .await
+        let from = item::status_from_item(old)?.kind();
+        match transition::check(from, to) {
+            Transition::NoOp => Ok(()),
+            Transition::Refuse | Transition::Apply => Err(LedgerError::InvalidTransition {
+                event_key: key.clone(),
+                from,
+                to,
+            }),
+        }
     }
 
     #[instrument(skip_all, fields(event_key = %key))]

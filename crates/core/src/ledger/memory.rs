@@ -3,8 +3,7 @@
 
 use super::transition::{self, Transition};
 use super::{
-    HistoryEntry, Ledger, LedgerEntry, LedgerError, LedgerStatus, OdooRecords, Page, PageToken, PutOutcome,
-    StatusKind,
+    HistoryEntry, Ledger, LedgerEntry, LedgerError, LedgerStatus, Page, PageToken, PutOutcome, StatusKind,
 };
 use crate::ids::{EventKey, Flow};
 use async_trait::async_trait;
@@ -30,7 +29,7 @@ impl MemoryLedger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn transition(
+    fn transition_now(
         &self,
         key: &EventKey,
         status: LedgerStatus,
@@ -55,15 +54,6 @@ impl MemoryLedger {
                 Ok(())
             }
         }
-    }
-}
-
-fn line(at: DateTime<Utc>, actor: &str, action: StatusKind, detail: Option<String>) -> HistoryEntry {
-    HistoryEntry {
-        at,
-        actor: actor.to_owned(),
-        action: action.as_str().to_owned(),
-        detail,
     }
 }
 
@@ -107,59 +97,13 @@ impl Ledger for MemoryLedger {
         Ok(PutOutcome::Inserted)
     }
 
-    async fn mark_queued(&self, key: &EventKey, at: DateTime<Utc>, actor: &str) -> Result<(), LedgerError> {
-        self.transition(
-            key,
-            LedgerStatus::Queued,
-            line(at, actor, StatusKind::Queued, None),
-        )
-    }
-
-    async fn mark_applied(
+    async fn transition(
         &self,
         key: &EventKey,
-        records: &[OdooRecords],
-        at: DateTime<Utc>,
-        actor: &str,
+        status: LedgerStatus,
+        line: HistoryEntry,
     ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Applied {
-            records: records.to_vec(),
-        };
-        self.transition(key, status, line(at, actor, StatusKind::Applied, None))
-    }
-
-    async fn mark_parked(
-        &self,
-        key: &EventKey,
-        reason_class: &str,
-        message: &str,
-        at: DateTime<Utc>,
-        actor: &str,
-    ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Parked {
-            reason_class: reason_class.to_owned(),
-            message: message.to_owned(),
-        };
-        let detail = Some(format!("{reason_class}: {message}"));
-        self.transition(key, status, line(at, actor, StatusKind::Parked, detail))
-    }
-
-    async fn mark_discarded(
-        &self,
-        key: &EventKey,
-        reason: &str,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), LedgerError> {
-        let status = LedgerStatus::Discarded {
-            reason: reason.to_owned(),
-            by: by.to_owned(),
-        };
-        self.transition(
-            key,
-            status,
-            line(at, by, StatusKind::Discarded, Some(reason.to_owned())),
-        )
+        self.transition_now(key, status, line)
     }
 
     async fn append_audit(&self, key: &EventKey, entry: &HistoryEntry) -> Result<(), LedgerError> {

@@ -125,6 +125,18 @@ pub struct HistoryEntry {
     pub detail: Option<String>,
 }
 
+impl HistoryEntry {
+    /// The line a status change writes: the new status's name as the action.
+    pub fn status_change(at: DateTime<Utc>, actor: &str, to: StatusKind, detail: Option<String>) -> Self {
+        Self {
+            at,
+            actor: actor.to_owned(),
+            action: to.as_str().to_owned(),
+            detail,
+        }
+    }
+}
+
 /// Everything the ledger keeps about one accepted event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LedgerEntry {

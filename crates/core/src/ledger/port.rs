@@ -1,7 +1,7 @@
 //! The port the webhook, workers, reconciliation and the operator CLI use to read and
 //! write the ledger.
 
-use super::{HistoryEntry, LedgerEntry, OdooRecords, StatusKind};
+use super::{HistoryEntry, LedgerEntry, LedgerStatus, OdooRecords, StatusKind};
 use crate::disposition::{Classify, Disposition};
 use crate::idempotency::StoreError;
 use crate::ids::{EventKey, Flow};
@@ -83,8 +83,20 @@ pub trait Ledger: Send + Sync {
     /// Records a new event (status RECEIVED or IGNORED) unless its key exists.
     async fn put_received(&self, entry: &LedgerEntry) -> Result<PutOutcome, LedgerError>;
 
+    /// One guarded status change (the rules above), recorded with its history `line`.
+    /// The `mark_*` methods are this with the status and line built for them.
+    async fn transition(
+        &self,
+        key: &EventKey,
+        status: LedgerStatus,
+        line: HistoryEntry,
+    ) -> Result<(), LedgerError>;
+
     /// RECEIVED or PARKED (redrive) -> QUEUED.
-    async fn mark_queued(&self, key: &EventKey, at: DateTime<Utc>, actor: &str) -> Result<(), LedgerError>;
+    async fn mark_queued(&self, key: &EventKey, at: DateTime<Utc>, actor: &str) -> Result<(), LedgerError> {
+        let line = HistoryEntry::status_change(at, actor, StatusKind::Queued, None);
+        self.transition(key, LedgerStatus::Queued, line).await
+    }
 
     /// -> APPLIED with the Odoo records the worker touched.
     async fn mark_applied(
@@ -93,7 +105,13 @@ pub trait Ledger: Send + Sync {
         records: &[OdooRecords],
         at: DateTime<Utc>,
         actor: &str,
-    ) -> Result<(), LedgerError>;
+    ) -> Result<(), LedgerError> {
+        let status = LedgerStatus::Applied {
+            records: records.to_vec(),
+        };
+        let line = HistoryEntry::status_change(at, actor, StatusKind::Applied, None);
+        self.transition(key, status, line).await
+    }
 
     /// -> PARKED with the error class and a short safe message.
     async fn mark_parked(
@@ -103,7 +121,15 @@ pub trait Ledger: Send + Sync {
         message: &str,
         at: DateTime<Utc>,
         actor: &str,
-    ) -> Result<(), LedgerError>;
+    ) -> Result<(), LedgerError> {
+        let status = LedgerStatus::Parked {
+            reason_class: reason_class.to_owned(),
+            message: message.to_owned(),
+        };
+        let detail = Some(format!("{reason_class}: {message}"));
+        let line = HistoryEntry::status_change(at, actor, StatusKind::Parked, detail);
+        self.transition(key, status, line).await
+    }
 
     /// -> DISCARDED by an operator (`by`) for `reason`.
     async fn mark_discarded(
@@ -112,7 +138,14 @@ pub trait Ledger: Send + Sync {
         reason: &str,
         by: &str,
         at: DateTime<Utc>,
-    ) -> Result<(), LedgerError>;
+    ) -> Result<(), LedgerError> {
+        let status = LedgerStatus::Discarded {
+            reason: reason.to_owned(),
+            by: by.to_owned(),
+        };
+        let line = HistoryEntry::status_change(at, by, StatusKind::Discarded, Some(reason.to_owned()));
+        self.transition(key, status, line).await
+    }
 
     /// Appends an operator's action to the entry's history.
     async fn append_audit(&self, key: &EventKey, entry: &HistoryEntry) -> Result<(), LedgerError>;

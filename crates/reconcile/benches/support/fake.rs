@@ -90,35 +90,7 @@ impl Ledger for GenLedger {
     async fn put_received(&self, _: &LedgerEntry) -> Result<PutOutcome, LedgerError> {
         Err(refused())
     }
-    async fn mark_queued(&self, _: &EventKey, _: DateTime<Utc>, _: &str) -> Result<(), LedgerError> {
-        Err(refused())
-    }
-    async fn mark_applied(
-        &self,
-        _: &EventKey,
-        _: &[OdooRecords],
-        _: DateTime<Utc>,
-        _: &str,
-    ) -> Result<(), LedgerError> {
-        Err(refused())
-    }
-    async fn mark_parked(
-        &self,
-        _: &EventKey,
-        _: &str,
-        _: &str,
-        _: DateTime<Utc>,
-        _: &str,
-    ) -> Result<(), LedgerError> {
-        Err(refused())
-    }
-    async fn mark_discarded(
-        &self,
-        _: &EventKey,
-        _: &str,
-        _: &str,
-        _: DateTime<Utc>,
-    ) -> Result<(), LedgerError> {
+    async fn transition(&self, _: &EventKey, _: LedgerStatus, _: HistoryEntry) -> Result<(), LedgerError> {
         Err(refused())
     }
     async fn append_audit(&self, _: &EventKey, _: &HistoryEntry) -> Result<(), LedgerError> {
