@@ -53,6 +53,7 @@ async fn start() -> (Host, OdooClient) {
         odoo: real.clone(),
         sim: sim.clone(),
         processes: 1,
+        extra_env: Default::default(),
     };
     let host = Host::start(options).await.unwrap_or_else(|e| {
         panic!("the local spine starts (build the binaries first: cargo build --bins --workspace): {e:#}")

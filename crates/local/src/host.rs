@@ -64,6 +64,9 @@ pub struct HostOptions {
     /// Processes per function that is not an SQS consumer (SQS consumers get one per
     /// unit of their mapping's maximum concurrency).
     pub processes: usize,
+    /// Variables set on every function process on top of the template's (test modes
+    /// such as the proof's; never anything a deployed stack needs).
+    pub extra_env: BTreeMap<String, String>,
 }
 
 /// The running local spine.
@@ -107,6 +110,7 @@ impl Host {
                 .unwrap_or(1);
             let mut environment = spec.environment.clone();
             environment.extend(aws_environment(&options.aws_endpoint));
+            environment.extend(options.extra_env.clone());
             let launch = FunctionLaunch {
                 name: spec.logical_id.clone(),
                 binary,

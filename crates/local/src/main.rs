@@ -86,6 +86,7 @@ async fn main() -> Result<()> {
         odoo,
         sim: odoo_sim::SimConfig::default(),
         processes: 1,
+        extra_env: Default::default(),
     };
     let host = Host::start(options).await?;
     print_banner(&host, &endpoint, real_odoo.as_deref());

@@ -74,6 +74,7 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
         odoo: real.clone(),
         sim: sim.clone(),
         processes: 6,
+        extra_env: BTreeMap::new(),
     };
     let host = Host::start(options)
         .await
