@@ -131,6 +131,12 @@ fn problems(text: &str) -> Vec<String> {
     check_tables(&template, &mut problems);
     check_queues(&template, &mut problems);
     check_policies(text, &mut problems);
+    // A test-only switch that turns idempotency layers 1 and 2 off must never be
+    // deployed.
+    let unsafe_switch = spine_core::idempotency::UNSAFE_SKIP_ENV;
+    if text.contains(unsafe_switch) {
+        problems.push(format!("the template sets the test-only {unsafe_switch}"));
+    }
     problems
 }
 
@@ -307,14 +313,23 @@ fn check_queues(template: &Template, problems: &mut Vec<String>) {
             {
                 problems.push(format!("{id}: SQS event without a MaximumConcurrency"));
             }
-            let Some(dlq_id) = queue
-                .properties
-                .get("RedrivePolicy")
-                .and_then(|r| target(&r["deadLetterTargetArn"]))
-            else {
+            let redrive = queue.properties.get("RedrivePolicy");
+            let Some(dlq_id) = redrive.and_then(|r| target(&r["deadLetterTargetArn"])) else {
                 problems.push(format!("{queue_id}: no redrive policy"));
                 continue;
             };
+            let receives = number(redrive.and_then(|r| r.get("maxReceiveCount")));
+            let told = number(
+                template
+                    .function_environment(function)
+                    .get(spine_runtime::env_names::MAX_RECEIVES),
+            );
+            if told != receives {
+                problems.push(format!(
+                    "{id}: {} is {told:?} but {queue_id}'s maxReceiveCount is {receives:?}",
+                    spine_runtime::env_names::MAX_RECEIVES
+                ));
+            }
             let retention = |q: &str| {
                 number(
                     template
@@ -384,6 +399,16 @@ fn a_name_changed_on_one_side_only_is_caught() {
             "VisibilityTimeout: 360",
             "VisibilityTimeout: 120",
             "visibility 120s",
+        ),
+        (
+            "SPINE_MAX_RECEIVES: \"5\"",
+            "SPINE_MAX_RECEIVES: \"6\"",
+            "maxReceiveCount is Some(5)",
+        ),
+        (
+            "SPINE_CONFIRM_ORDERS: !Ref ConfirmOrders\n",
+            "SPINE_CONFIRM_ORDERS: !Ref ConfirmOrders\n          SPINE_UNSAFE_SKIP_IDEMPOTENCY: \"yes\"\n",
+            "test-only SPINE_UNSAFE_SKIP_IDEMPOTENCY",
         ),
     ] {
         assert!(text.contains(from), "the template no longer contains {from:?}");

@@ -10,9 +10,11 @@ mod batch;
 mod bootstrap;
 mod context;
 mod policy;
+mod policy_env;
 
 pub use actions::{MessageActions, SqsActions};
 pub use batch::{BatchError, BatchHandler};
 pub use bootstrap::{init_tracing, load_aws_config, run_sqs_handler};
 pub use context::MessageContext;
 pub use policy::{Action, BatchPolicy, decide, park_class};
+pub use policy_env::{PolicyConfigError, env_names};

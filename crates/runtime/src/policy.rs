@@ -28,6 +28,10 @@ pub struct BatchPolicy {
     /// How long after its first receive a message may keep waiting on a dependency
     /// before it is parked.
     pub dependency_window: Duration,
+    /// The queue's maxReceiveCount, when known: a message still failing on its last
+    /// receive is parked by the function (ledger PARKED, reason kept) instead of being
+    /// moved to the DLQ by SQS without one.
+    pub max_receives: Option<u32>,
 }
 
 impl Default for BatchPolicy {
@@ -39,6 +43,7 @@ impl Default for BatchPolicy {
             dependency_base: Duration::from_secs(30),
             dependency_max: Duration::from_secs(60 * 60),
             dependency_window: Duration::from_secs(24 * 3600),
+            max_receives: None,
         }
     }
 }
@@ -78,8 +83,9 @@ fn exponential(base: Duration, receive_count: u32, max: Duration) -> Duration {
 /// Decides a failed message's fate. Transient: retry with exponential backoff from the
 /// receive count (or the remote side's `Retry-After` when longer). Waiting on a
 /// dependency: retry with its own growing delay until `dependency_window` has passed
-/// since the first receive, then park. Permanent: park now. `message` becomes the
-/// reason's short message.
+/// since the first receive, then park. Permanent: park now. Either retryable kind is
+/// parked on the queue's last receive (`max_receives`), since SQS would otherwise move it
+/// to the DLQ without a reason. `message` becomes the reason's short message.
 pub fn decide(
     disposition: Disposition,
     ctx: &MessageContext,
@@ -96,7 +102,9 @@ pub fn decide(
             first_failure: first,
         })
     };
+    let last_receive = policy.max_receives.is_some_and(|max| ctx.receive_count >= max);
     match disposition {
+        Disposition::Transient { .. } | Disposition::WaitingOnDependency if last_receive => park(),
         Disposition::Transient { retry_after, .. } => {
             let backoff = exponential(policy.transient_base, ctx.receive_count, policy.transient_max);
             let delay = retry_after
@@ -184,6 +192,29 @@ mod tests {
             ("waiting_on_dependency", 9)
         );
         assert_eq!(reason.message, "no order");
+    }
+
+    #[test]
+    fn a_retryable_failure_is_parked_on_the_last_receive() {
+        let now = Utc::now();
+        let p = BatchPolicy {
+            max_receives: Some(5),
+            ..BatchPolicy::default()
+        };
+        let recent = Some(now - chrono::Duration::minutes(1));
+        for disposition in [Disposition::TRANSIENT, Disposition::WaitingOnDependency] {
+            assert!(matches!(
+                decide(disposition, &ctx(4, recent), &p, now, "x"),
+                Action::Retry { .. }
+            ));
+            let Action::Park(reason) = decide(disposition, &ctx(5, recent), &p, now, "odoo 503") else {
+                panic!("expected park on the last receive");
+            };
+            assert_eq!(
+                (reason.class.as_str(), reason.attempts, reason.message.as_str()),
+                (park_class(disposition), 5, "odoo 503")
+            );
+        }
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod env_names {
             }
         }
         names.extend(crate::env_names::ALL);
+        names.extend(spine_runtime::env_names::ALL);
         names
     }
 }
@@ -151,56 +152,125 @@ async fn one(
     Err(error)
 }
 
-/// Why a sync function could not start.
+/// Why a sync function could not start, or could not build its Odoo side on its first
+/// invocation.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("environment variable {0} is missing or empty")]
     MissingEnv(&'static str),
     #[error("configuration: {0}")]
     Config(#[source] BoxError),
+    #[error("the Odoo secret {secret_id} cannot be used: {source}")]
+    OdooSecret {
+        secret_id: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
 fn config<E: std::error::Error + Send + Sync + 'static>(e: E) -> StartError {
     StartError::Config(Box::new(e))
 }
 
+/// What a sync function reads at cold start: the environment only, no network call.
+struct Parts {
+    flow: Flow,
+    actor: &'static str,
+    sync_config: SyncConfig,
+    queues: spine_aws::queue::FlowQueues,
+    idempotency_table: IdempotencyTableConfig,
+    ledger_table: LedgerTableConfig,
+    secret_id: String,
+    policy: BatchPolicy,
+    skip_idempotency: bool,
+    aws: aws_config::SdkConfig,
+}
+
+impl Parts {
+    /// Reads and checks every setting (fail fast: a bad one stops the cold start).
+    async fn from_env(flow: Flow, actor: &'static str) -> Result<Self, StartError> {
+        let secret_id = std::env::var(env_names::ODOO_SECRET_ID)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or(StartError::MissingEnv(env_names::ODOO_SECRET_ID))?;
+        let skip_idempotency = spine_core::idempotency::unsafe_skip_requested();
+        if skip_idempotency {
+            tracing::warn!("worker idempotency is OFF (test mode): duplicates are expected");
+        }
+        Ok(Self {
+            flow,
+            actor,
+            sync_config: SyncConfig::from_env().map_err(config)?,
+            queues: QueueConfig::flow_from_env(flow).map_err(config)?,
+            idempotency_table: IdempotencyTableConfig::from_env().map_err(config)?,
+            ledger_table: LedgerTableConfig::from_env().map_err(config)?,
+            secret_id,
+            policy: BatchPolicy::from_env().map_err(config)?,
+            skip_idempotency,
+            aws: spine_runtime::load_aws_config().await,
+        })
+    }
+
+    /// The batch handler, built on the first invocation: it reads the Odoo secret, so
+    /// doing it here keeps that round trip out of the cold start (and a secret fixed
+    /// after a failed first try is picked up by the next invocation).
+    async fn handler(&self, deadline: Deadline) -> Result<SyncBatchHandler, StartError> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(&self.aws);
+        let secrets = SecretsCache::new(
+            aws_sdk_secretsmanager::Client::new(&self.aws),
+            SecretsConfig::default(),
+        );
+        let secret_error = |source: BoxError| StartError::OdooSecret {
+            secret_id: self.secret_id.clone(),
+            source,
+        };
+        let secret = secrets
+            .odoo(&self.secret_id)
+            .await
+            .map_err(|e| secret_error(Box::new(e)))?;
+        let odoo_config = secret
+            .to_config(&self.secret_id)
+            .map_err(|e| secret_error(Box::new(e)))?;
+        let odoo = OdooClient::new(odoo_config).map_err(|e| secret_error(Box::new(e)))?;
+        let syncer = Arc::new(Syncer::new(odoo, self.sync_config.clone()));
+        let idempotency = Idempotency::new(
+            Arc::new(DynamoIdempotencyStore::new(
+                dynamodb.clone(),
+                self.idempotency_table.clone(),
+            )),
+            IdempotencyConfig::default(),
+        );
+        let ledger = Arc::new(DynamoLedger::new(dynamodb, self.ledger_table.clone()));
+        let keys: Arc<dyn ApiKeySource> = Arc::new(SecretsKeySource::new(secrets, self.secret_id.clone()));
+        let mut worker = Worker::new(self.flow, syncer, idempotency, ledger, Some(keys), self.actor);
+        if self.skip_idempotency {
+            worker = worker.without_idempotency();
+        }
+        let actions = Arc::new(SqsActions::new(
+            SqsQueues::new(aws_sdk_sqs::Client::new(&self.aws)),
+            self.queues.clone(),
+        ));
+        Ok(batch_handler(Arc::new(worker), actions, self.policy, deadline))
+    }
+}
+
 /// Cold start and the Lambda loop of the sync function for `flow`, named `actor` in the
-/// ledger: reads the environment (fail fast), builds every client once, then serves.
+/// ledger: reads the environment (fail fast), then serves; the Odoo side is built on
+/// the first invocation. When that fails, the invocation fails (its batch comes back
+/// after the visibility timeout) and the next one tries again.
 pub async fn run(flow: Flow, actor: &'static str) -> Result<(), lambda_runtime::Error> {
     spine_runtime::init_tracing();
-    let sync_config = SyncConfig::from_env().map_err(config)?;
-    let queues = QueueConfig::flow_from_env(flow).map_err(config)?;
-    let idempotency_table = IdempotencyTableConfig::from_env().map_err(config)?;
-    let ledger_table = LedgerTableConfig::from_env().map_err(config)?;
-    let secret_id = std::env::var(env_names::ODOO_SECRET_ID)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or(StartError::MissingEnv(env_names::ODOO_SECRET_ID))?;
-    let aws = spine_runtime::load_aws_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let secrets = SecretsCache::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
-        SecretsConfig::default(),
-    );
-    let odoo_config = secrets.odoo(&secret_id).await?.to_config(&secret_id)?;
-    let syncer = Arc::new(Syncer::new(OdooClient::new(odoo_config)?, sync_config));
-    let idempotency = Idempotency::new(
-        Arc::new(DynamoIdempotencyStore::new(dynamodb.clone(), idempotency_table)),
-        IdempotencyConfig::default(),
-    );
-    let ledger = Arc::new(DynamoLedger::new(dynamodb, ledger_table));
-    let keys: Arc<dyn ApiKeySource> = Arc::new(SecretsKeySource::new(secrets, secret_id));
-    let worker = Arc::new(Worker::new(flow, syncer, idempotency, ledger, Some(keys), actor));
-    let actions = Arc::new(SqsActions::new(
-        SqsQueues::new(aws_sdk_sqs::Client::new(&aws)),
-        queues,
-    ));
+    let parts = Arc::new(Parts::from_env(flow, actor).await?);
     let deadline = Deadline::default();
-    let handler = batch_handler(worker, actions, BatchPolicy::default(), deadline.clone());
+    let handler = Arc::new(tokio::sync::OnceCell::<SyncBatchHandler>::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let (handler, deadline) = (handler.clone(), deadline.clone());
+        let (parts, handler, deadline) = (parts.clone(), handler.clone(), deadline.clone());
         async move {
             deadline.set(i64::try_from(event.context.deadline).unwrap_or(i64::MAX));
+            let handler = handler
+                .get_or_try_init(|| parts.handler(deadline.clone()))
+                .await
+                .inspect_err(|e| tracing::error!(error = %e, "the sync function cannot reach Odoo"))?;
             handler
                 .handle(event.payload)
                 .await

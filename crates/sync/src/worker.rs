@@ -119,6 +119,8 @@ pub struct Worker {
     ledger: Arc<dyn Ledger>,
     keys: Option<Arc<dyn ApiKeySource>>,
     actor: String,
+    /// Runs the flow without an idempotency record (the proof's unsafe test mode only).
+    skip_idempotency: bool,
 }
 
 impl Worker {
@@ -138,7 +140,16 @@ impl Worker {
             ledger,
             keys,
             actor: actor.into(),
+            skip_idempotency: false,
         }
+    }
+
+    /// Test mode ([`spine_core::idempotency::UNSAFE_SKIP_ENV`]): every delivery runs the
+    /// flow with no idempotency record, leaving only Odoo's external ids between a
+    /// repeated message and a second record.
+    pub fn without_idempotency(mut self) -> Self {
+        self.skip_idempotency = true;
+        self
     }
 
     /// The syncer (and through it the Odoo client and its round-trip counter).
@@ -162,11 +173,14 @@ impl Worker {
         let key = IdempotencyKey::from_business_key(&envelope.business_key);
         let event = serde_json::to_value(&envelope.event).unwrap_or_default();
         let payload = PayloadHash::of_json(&event);
-        let outcome = self
-            .idempotency
-            .run(&key, &payload, deadline_ms, || self.apply(envelope))
-            .await
-            .map_err(|e| lift(e, &key))?;
+        let outcome = if self.skip_idempotency {
+            Outcome::Ran(self.apply(envelope).await?)
+        } else {
+            self.idempotency
+                .run(&key, &payload, deadline_ms, || self.apply(envelope))
+                .await
+                .map_err(|e| lift(e, &key))?
+        };
         let handled = match outcome {
             Outcome::Ran(applied) => Handled::Applied(applied),
             Outcome::Replayed(applied) => Handled::Replayed(applied),

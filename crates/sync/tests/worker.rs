@@ -110,6 +110,43 @@ async fn a_redelivery_replays_without_odoo_and_the_ledger_gets_the_records() {
     }
 }
 
+/// The proof's unsafe test mode: with idempotency off, the same order delivered again
+/// runs the flow again (Odoo is called; only its external id keeps the record single).
+#[tokio::test]
+async fn without_idempotency_a_redelivery_runs_the_flow_again() {
+    let target = target().await;
+    let protocol = target.protocols()[0];
+    let sync = Arc::new(syncer(&target, protocol, SyncConfig::default()).await);
+    let (a, b) = two_products(sync.odoo()).await;
+    let ledger = Arc::new(MemoryLedger::new());
+    let store = Arc::new(MemoryIdempotencyStore::new());
+    let idempotency = Idempotency::new(store, IdempotencyConfig::default());
+    let worker = Worker::new(
+        Flow::Order,
+        sync.clone(),
+        idempotency,
+        ledger.clone(),
+        None,
+        "order-sync",
+    )
+    .without_idempotency();
+    let order = order(&a, &b);
+    for _ in 0..2 {
+        let delivery = envelope(&order);
+        received(&ledger, &delivery).await;
+        let before = sync.odoo().metrics();
+        let handled = worker.handle(&delivery, None).await.expect("applied");
+        assert!(
+            matches!(handled, Handled::Applied(_)),
+            "{protocol}: ran, not replayed"
+        );
+        assert!(
+            sync.odoo().metrics().since(&before).round_trips > 0,
+            "{protocol}: Odoo called"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_business_failure_is_parked_in_the_ledger_and_released_for_a_redrive() {
     let target = target().await;

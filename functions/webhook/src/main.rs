@@ -26,7 +26,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             ttl: config.secret_cache,
         },
     );
-    let webhook = Arc::new(Webhook::new(
+    let webhook = Webhook::new(
         config.sources,
         config.limits,
         Arc::new(SecretsManagerKeys::new(cache, config.secret_grace)),
@@ -40,7 +40,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             SqsQueues::new(aws_sdk_sqs::Client::new(&aws)),
             config.queues,
         )),
-    ));
+    );
+    let webhook = Arc::new(if spine_core::idempotency::unsafe_skip_requested() {
+        tracing::warn!("ingress dedupe is OFF (test mode): every repeated delivery is enqueued");
+        webhook.without_ingress_dedupe()
+    } else {
+        webhook
+    });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
         let webhook = Arc::clone(&webhook);
         async move { Ok::<_, lambda_runtime::Error>(webhook.handle(event.payload).await) }

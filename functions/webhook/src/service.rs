@@ -27,6 +27,9 @@ pub struct Webhook {
     ledger: Arc<dyn Ledger>,
     queue: Arc<dyn EventQueue>,
     clock: Clock,
+    /// Layer 1 of DESIGN.md's idempotency: a repeated delivery enqueues nothing. Off
+    /// only in the proof's unsafe test mode.
+    dedupe: bool,
 }
 
 /// What one request came to, for the log line.
@@ -54,7 +57,15 @@ impl Webhook {
             ledger,
             queue,
             clock: Arc::new(Utc::now),
+            dedupe: true,
         }
+    }
+
+    /// Test mode ([`spine_core::idempotency::UNSAFE_SKIP_ENV`]): every repeated delivery
+    /// is enqueued again, as if the ledger's ingress dedupe did not exist.
+    pub fn without_ingress_dedupe(mut self) -> Self {
+        self.dedupe = false;
+        self
     }
 
     /// The same webhook with another clock.
@@ -163,6 +174,7 @@ impl Webhook {
             PutOutcome::Duplicate {
                 status: StatusKind::Received,
             } => trace.outcome = "re-enqueued",
+            PutOutcome::Duplicate { .. } if !self.dedupe => trace.outcome = "re-enqueued (dedupe off)",
             PutOutcome::Duplicate { .. } => {
                 trace.outcome = "duplicate";
                 return Ok(Answer::duplicate(&envelope.event_key, &envelope.correlation_id));

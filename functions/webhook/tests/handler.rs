@@ -44,6 +44,17 @@ async fn a_repeated_delivery_is_answered_duplicate_and_not_enqueued_again() {
     assert_eq!(sent(&rig), 1);
 }
 
+/// The proof's unsafe test mode: with ingress dedupe off, the repeat is enqueued again.
+#[tokio::test]
+async fn without_ingress_dedupe_a_repeated_delivery_is_enqueued_again() {
+    let mut rig = rig(false);
+    rig.webhook = rig.webhook.without_ingress_dedupe();
+    let (first, _) = answer(&rig.webhook.handle(event("shopify-orders-create.json")).await);
+    let (again, _) = answer(&rig.webhook.handle(event("shopify-duplicate.json")).await);
+    assert_eq!((first, again), (202, 202));
+    assert_eq!(sent(&rig), 2);
+}
+
 #[tokio::test]
 async fn a_failed_enqueue_answers_503_and_the_retry_enqueues() {
     let rig = rig(false);

@@ -21,6 +21,18 @@ mod store;
 pub use run::{Clock, Idempotency, IdempotencyConfig, IdempotencyError, Outcome, SystemClock};
 pub use store::{AcquireError, IdempotencyStore, StoreError};
 
+/// A test-only switch, never set by template.yaml (the name-drift test checks): with the
+/// value `yes`, the webhook enqueues every repeated delivery and the sync workers run the
+/// flow without an idempotency record, i.e. layers 1 and 2 are off. The fault-injection
+/// proof sets it to show that its verdict then fails.
+pub const UNSAFE_SKIP_ENV: &str = "SPINE_UNSAFE_SKIP_IDEMPOTENCY";
+
+/// True when [`UNSAFE_SKIP_ENV`] is `yes` in the process environment (callers log a
+/// warning then, so a deployment that sets it by mistake says so on every cold start).
+pub fn unsafe_skip_requested() -> bool {
+    std::env::var(UNSAFE_SKIP_ENV).is_ok_and(|v| v == "yes")
+}
+
 use crate::ids::{BusinessKey, IdError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
