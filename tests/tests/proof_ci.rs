@@ -1,14 +1,18 @@
 //! The proof in CI: a small fault-injection run of the whole local spine must pass
-//! every claim, and the same verdict must fail on a world corrupted by hand.
+//! every claim, and the same verdict must fail when idempotency is switched off and on a
+//! world corrupted by hand.
 //!
-//! How the second test shows the suite can fail: the spine's idempotency cannot be
-//! switched off from outside (spine-sync is not ours to change), so after a clean run
-//! the world is corrupted the way a broken idempotency layer or a lost message would
-//! leave it, and the verdict is run again: a second sale order with an existing
-//! order's reference (what a double apply makes), an accepted event whose worker is
-//! gone (accepted, never applied nor parked), a forged order's reference in Odoo (a
-//! forged webhook applied), and a redriven business failure's order deleted. Each
-//! claim concerned must flip to FAIL.
+//! How the suite is shown to fail:
+//! - With `SPINE_UNSAFE_SKIP_IDEMPOTENCY=yes` (a test-only switch the template never
+//!   sets), the webhook enqueues every repeated delivery, the workers run the flow
+//!   without an idempotency record, and the payment and refund flows no longer look for
+//!   what an earlier delivery created: webhooks delivered five times then leave
+//!   duplicates in Odoo, which the verdict reports. (With only the first two layers off
+//!   the run still passed here: Odoo's external ids caught every repeat.)
+//! - After a clean run the world is corrupted the way a lost message or a forged
+//!   webhook would leave it (a second sale order with an existing order's reference, an
+//!   accepted event whose worker is gone, a forged order's reference in Odoo, a redriven
+//!   business failure's order deleted), and each claim concerned must flip to FAIL.
 //!
 //! Needs the function binaries (`cargo build --bins --workspace`) and moto (started by
 //! spine-testkit). Odoo is the simulator unless ODOO_* name a real one.
@@ -53,6 +57,37 @@ async fn a_small_faulty_run_passes_every_claim() {
             .any(|a| matches!(a.kind, Kind::Bad { .. }))
     );
     assert!(outcome.verdict.passed(), "{}", outcome.verdict);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_idempotency_the_verdict_fails() {
+    // Every webhook delivered five times at once, no other fault: whatever goes wrong
+    // comes from the missing idempotency layers alone.
+    let config = ScenarioConfig {
+        dup_max: 5,
+        concurrent_share: 1.0,
+        rate_503: 0.0,
+        rate_429: 0.0,
+        rate_drop: 0.0,
+        kill_every: None,
+        rotate_key: false,
+        bad_share: 0.0,
+        unknown_sku_share: 0.0,
+        refund_share: 1.0,
+        skip_idempotency: true,
+        ..small(12)
+    };
+    let spine = spine::start(&config).await.expect("the local spine starts");
+    let outcome = run::execute(&spine, &config).await;
+    spine.shutdown().await;
+    let outcome = outcome.expect("the run completes");
+    println!("{}", outcome.verdict);
+    assert!(
+        !outcome.verdict.passed(),
+        "the verdict must fail without idempotency"
+    );
+    let duplicates = outcome.verdict.claim(names::DUPLICATES).expect("claim present");
+    assert!(!duplicates.pass, "Odoo holds duplicates: {duplicates:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -37,6 +37,13 @@ pub struct ScenarioConfig {
     pub visibility: Duration,
     /// Longest wait for the spine to go quiet, per phase.
     pub settle_timeout: Duration,
+    /// First and longest wait of an event waiting on another (template parameters
+    /// DependencyRetrySeconds / DependencyRetryMaxSeconds). The template's 30 s to 1 h
+    /// suits production; a run of a few minutes needs seconds.
+    pub dependency_retry: (Duration, Duration),
+    /// Turn idempotency layers 1 and 2 off (`SPINE_UNSAFE_SKIP_IDEMPOTENCY`): the run
+    /// that shows the verdict fails without them.
+    pub skip_idempotency: bool,
 }
 
 impl Default for ScenarioConfig {
@@ -61,6 +68,8 @@ impl Default for ScenarioConfig {
             release: false,
             visibility: Duration::from_secs(60),
             settle_timeout: Duration::from_secs(20 * 60),
+            dependency_retry: (Duration::from_secs(2), Duration::from_secs(20)),
+            skip_idempotency: false,
         }
     }
 }

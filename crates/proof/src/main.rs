@@ -51,6 +51,16 @@ struct Args {
     /// Use target/release binaries.
     #[arg(long)]
     release: bool,
+    /// First and longest retry wait, in seconds, of an event waiting on another.
+    #[arg(long, value_delimiter = ',', default_value = "2,20", num_args = 1)]
+    dependency_retry: Vec<u64>,
+    /// Minutes to wait for the spine to go quiet, per phase.
+    #[arg(long, default_value_t = 20)]
+    settle_minutes: u64,
+    /// Switch idempotency layers 1 and 2 off (SPINE_UNSAFE_SKIP_IDEMPOTENCY=yes): the
+    /// verdict is then expected to FAIL.
+    #[arg(long)]
+    unsafe_skip_idempotency: bool,
 }
 
 impl Args {
@@ -65,6 +75,12 @@ impl Args {
             })
             .collect::<anyhow::Result<_>>()?;
         let on = |rate: f64| if faults { rate } else { 0.0 };
+        let &[retry, retry_max] = self.dependency_retry.as_slice() else {
+            anyhow::bail!("--dependency-retry takes FIRST,MAX seconds, e.g. 2,20");
+        };
+        if retry == 0 || retry_max < retry {
+            anyhow::bail!("--dependency-retry {retry},{retry_max}: need 1 <= FIRST <= MAX");
+        }
         Ok(ScenarioConfig {
             orders: self.orders,
             sources,
@@ -79,6 +95,9 @@ impl Args {
             unknown_sku_share: on(self.unknown_sku_share),
             seed: self.seed,
             release: self.release,
+            dependency_retry: (Duration::from_secs(retry), Duration::from_secs(retry_max)),
+            settle_timeout: Duration::from_secs(self.settle_minutes.max(1) * 60),
+            skip_idempotency: self.unsafe_skip_idempotency,
             ..ScenarioConfig::default()
         })
     }

@@ -57,6 +57,22 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
     let journal = std::env::var("SPINE_PROOF_BANK_JOURNAL").unwrap_or_else(|_| SIM_BANK_JOURNAL.to_string());
     let mut parameters = parameters;
     parameters.insert("DefaultBankJournal".to_owned(), journal.clone());
+    let (retry, retry_max) = config.dependency_retry;
+    parameters.insert(
+        "DependencyRetrySeconds".to_owned(),
+        retry.as_secs().max(1).to_string(),
+    );
+    parameters.insert(
+        "DependencyRetryMaxSeconds".to_owned(),
+        retry_max.as_secs().max(1).to_string(),
+    );
+    let mut extra_env = BTreeMap::new();
+    if config.skip_idempotency {
+        extra_env.insert(
+            spine_core::idempotency::UNSAFE_SKIP_ENV.to_owned(),
+            "yes".to_owned(),
+        );
+    }
     // The scenario's shops sell tax-free, so Odoo must not add its own tax: otherwise
     // every order is (rightly) a reconciliation mismatch.
     let sim = odoo_sim::SimConfig {
@@ -74,7 +90,7 @@ pub async fn start(config: &ScenarioConfig) -> Result<Spine> {
         odoo: real.clone(),
         sim: sim.clone(),
         processes: 6,
-        extra_env: BTreeMap::new(),
+        extra_env,
     };
     let host = Host::start(options)
         .await

@@ -195,7 +195,9 @@ impl Parts {
             .ok_or(StartError::MissingEnv(env_names::ODOO_SECRET_ID))?;
         let skip_idempotency = spine_core::idempotency::unsafe_skip_requested();
         if skip_idempotency {
-            tracing::warn!("worker idempotency is OFF (test mode): duplicates are expected");
+            tracing::warn!(
+                "idempotency is OFF (test mode: no worker record, no search for an earlier payment or credit note): duplicates are expected"
+            );
         }
         Ok(Self {
             flow,
@@ -232,7 +234,11 @@ impl Parts {
             .to_config(&self.secret_id)
             .map_err(|e| secret_error(Box::new(e)))?;
         let odoo = OdooClient::new(odoo_config).map_err(|e| secret_error(Box::new(e)))?;
-        let syncer = Arc::new(Syncer::new(odoo, self.sync_config.clone()));
+        let mut syncer = Syncer::new(odoo, self.sync_config.clone());
+        if self.skip_idempotency {
+            syncer = syncer.without_record_checks();
+        }
+        let syncer = Arc::new(syncer);
         let idempotency = Idempotency::new(
             Arc::new(DynamoIdempotencyStore::new(
                 dynamodb.clone(),
@@ -267,8 +273,11 @@ pub async fn run(flow: Flow, actor: &'static str) -> Result<(), lambda_runtime::
         let (parts, handler, deadline) = (parts.clone(), handler.clone(), deadline.clone());
         async move {
             deadline.set(i64::try_from(event.context.deadline).unwrap_or(i64::MAX));
+            // Boxed: the builder's future nested in the runtime's is deep enough to
+            // overflow rustc's layout depth limit in the function crates.
+            let build = || Box::pin(parts.handler(deadline.clone()));
             let handler = handler
-                .get_or_try_init(|| parts.handler(deadline.clone()))
+                .get_or_try_init(build)
                 .await
                 .inspect_err(|e| tracing::error!(error = %e, "the sync function cannot reach Odoo"))?;
             handler

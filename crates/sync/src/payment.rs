@@ -36,7 +36,7 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, payment: &PaymentV1) -
         .ok_or_else(|| SyncError::NoBankJournal(source.clone()))?;
     let known = xids::lookup(&s.odoo, &[&order_xid, &invoice_xid, &payment_xid]).await?;
     let mut applied = Applied::default();
-    if let Some(id) = known.id(&payment_xid, PAYMENT) {
+    if let Some(id) = known.id(&payment_xid, PAYMENT).filter(|_| !s.skip_record_checks) {
         applied.already_applied = true;
         applied.touch(PAYMENT, id, Some(&payment_xid));
         return Ok(applied);
@@ -58,7 +58,7 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, payment: &PaymentV1) -
     check_currency(payment, &invoice)?;
     let memo = memo(source, payment);
     // With no payment at all on the invoice, no earlier attempt of this one registered.
-    let earlier = if created_now || invoice.payment_state == "not_paid" {
+    let earlier = if created_now || invoice.payment_state == "not_paid" || s.skip_record_checks {
         None
     } else {
         find_by_memo(s, &memo).await?

@@ -28,7 +28,7 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, refund: &RefundV1) -> 
     let credit_xid = refund.credit_note_xid(source);
     let known = xids::lookup(&s.odoo, &[&invoice_xid, &credit_xid]).await?;
     let mut applied = Applied::default();
-    if let Some(id) = known.id(&credit_xid, MOVE) {
+    if let Some(id) = known.id(&credit_xid, MOVE).filter(|_| !s.skip_record_checks) {
         applied.already_applied = true;
         applied.touch(MOVE, id, Some(&credit_xid));
         return Ok(applied);
@@ -41,7 +41,12 @@ pub(crate) async fn sync(s: &Syncer, source: &SourceName, refund: &RefundV1) -> 
         });
     };
     let marker = credit_xid.as_str();
-    let credit = match find_reversal(s, invoice_id, marker).await? {
+    let earlier = if s.skip_record_checks {
+        None
+    } else {
+        find_reversal(s, invoice_id, marker).await?
+    };
+    let credit = match earlier {
         Some(row) => row,
         None => reverse(s, invoice_id, marker, refund).await?,
     };

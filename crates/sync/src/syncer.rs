@@ -37,6 +37,9 @@ pub struct Syncer {
     products: Mutex<HashMap<Sku, (i64, Instant)>>,
     /// Holds events back while Odoo keeps answering 429/503.
     breaker: Breaker,
+    /// The proof's unsafe test mode: payments and refunds do not look for the record an
+    /// earlier delivery made (idempotency layer 3 off for them).
+    pub(crate) skip_record_checks: bool,
 }
 
 /// How long a resolved SKU is trusted without asking Odoo again.
@@ -61,7 +64,17 @@ impl Syncer {
             partners: Mutex::new(HashMap::new()),
             products: Mutex::new(HashMap::new()),
             breaker: Breaker::default(),
+            skip_record_checks: false,
         }
+    }
+
+    /// Test mode ([`spine_core::idempotency::UNSAFE_SKIP_ENV`]): the payment and refund
+    /// flows no longer look for the payment or credit note an earlier delivery created
+    /// (by external id, memo or marker), so a repeated event creates another one. Never
+    /// for a deployment.
+    pub fn without_record_checks(mut self) -> Self {
+        self.skip_record_checks = true;
+        self
     }
 
     /// The Odoo client (for secret rotation: [`OdooClient::set_api_key`]).

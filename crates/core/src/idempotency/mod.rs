@@ -22,9 +22,10 @@ pub use run::{Clock, Idempotency, IdempotencyConfig, IdempotencyError, Outcome, 
 pub use store::{AcquireError, IdempotencyStore, StoreError};
 
 /// A test-only switch, never set by template.yaml (the name-drift test checks): with the
-/// value `yes`, the webhook enqueues every repeated delivery and the sync workers run the
-/// flow without an idempotency record, i.e. layers 1 and 2 are off. The fault-injection
-/// proof sets it to show that its verdict then fails.
+/// value `yes`, the webhook enqueues every repeated delivery (layer 1 off), the sync
+/// workers run the flow without an idempotency record (layer 2 off), and the payment and
+/// refund flows stop looking for the record an earlier delivery made (layer 3 off for
+/// them). The fault-injection proof sets it to show that its verdict then fails.
 pub const UNSAFE_SKIP_ENV: &str = "SPINE_UNSAFE_SKIP_IDEMPOTENCY";
 
 /// True when [`UNSAFE_SKIP_ENV`] is `yes` in the process environment (callers log a
