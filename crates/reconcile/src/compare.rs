@@ -46,20 +46,25 @@ pub(crate) fn main_xid(entry: &LedgerEntry) -> (String, &'static str) {
     (xid.name().to_owned(), model)
 }
 
+/// For a payment, the external id name of its order's invoice (the payment flow creates
+/// and tags it); `None` for other flows, or when the stored payload is not an envelope.
+pub(crate) fn invoice_name(entry: &LedgerEntry) -> Option<String> {
+    if entry.flow != Flow::Payment {
+        return None;
+    }
+    let envelope = serde_json::from_value::<Envelope>(entry.payload.clone()).ok()?;
+    match envelope.event {
+        CanonicalEvent::PaymentV1(p) => Some(p.order.invoice_xid().name().to_owned()),
+        _ => None,
+    }
+}
+
 impl Expect {
-    /// The compact expectation of an applied entry. A payment whose stored payload is
-    /// not an envelope still gets its own checks, only not the invoice's.
-    pub(crate) fn of(entry: &LedgerEntry, day: NaiveDate) -> Self {
+    /// The compact expectation of an applied entry; `invoice_xid` from
+    /// [`invoice_name`]. A payment without one still gets its own checks, only not the
+    /// invoice's.
+    pub(crate) fn of(entry: &LedgerEntry, day: NaiveDate, invoice_xid: Option<String>) -> Self {
         let (xid, model) = main_xid(entry);
-        let invoice_xid = match entry.flow {
-            Flow::Payment => serde_json::from_value::<Envelope>(entry.payload.clone())
-                .ok()
-                .and_then(|e| match e.event {
-                    CanonicalEvent::PaymentV1(p) => Some(p.order.invoice_xid().name().to_owned()),
-                    _ => None,
-                }),
-            _ => None,
-        };
         Self {
             event_key: entry.event_key.as_str().to_owned(),
             source_id: entry.business_key.render(),

@@ -1,16 +1,24 @@
-//! What a run compares and how strictly: the window of local days, the time zone, the
-//! amount tolerance and each flow's SLA, read from the environment (names below) or
-//! built in code.
+//! What a run compares and how strictly: the window of local days, the time zone they
+//! are counted in (a fixed offset or an IANA zone with daylight saving), the amount
+//! tolerance and each flow's SLA, read from the environment (names below) or built in
+//! code.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use spine_core::Flow;
+
+use crate::zone::{DayZone, ZoneError};
 
 /// Environment variable names, in one place for template.yaml and the README.
 pub mod env_names {
-    /// Fixed UTC offset days are counted in, e.g. `+07:00` (default `+00:00`).
+    /// The zone days are counted in: an IANA name such as `Europe/Berlin` (days of 23
+    /// or 25 hours at daylight-saving changes) or a fixed offset such as `+07:00`
+    /// (default `UTC`).
+    pub const TIME_ZONE: &str = "RECONCILE_TIME_ZONE";
+    /// The earlier name of [`TIME_ZONE`], still read (same values) when that is unset;
+    /// setting both is refused.
     pub const UTC_OFFSET: &str = "RECONCILE_UTC_OFFSET";
     /// Largest accepted difference between source and Odoo amounts, in minor units
     /// (default 1: one cent of rounding).
@@ -27,8 +35,18 @@ pub mod env_names {
 /// Why the configuration or a requested window cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{name} is not a valid UTC offset like +07:00: {value:?}")]
-    Offset { name: &'static str, value: String },
+    #[error("{name}: {source}")]
+    Zone {
+        name: &'static str,
+        #[source]
+        source: ZoneError,
+    },
+    #[error(
+        "set {} or its older name {}, not both",
+        env_names::TIME_ZONE,
+        env_names::UTC_OFFSET
+    )]
+    TwoZones,
     #[error("{name} must be a whole number, not {value:?}")]
     Number { name: String, value: String },
     #[error("the window ends ({to}) before it starts ({from})")]
@@ -42,9 +60,9 @@ pub enum ConfigError {
 /// How a run compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReconcileConfig {
-    /// Days are counted in this fixed offset (no daylight saving: pick the offset the
-    /// finance team's day starts in).
-    pub offset: FixedOffset,
+    /// The zone days are counted in (named `offset` from when only fixed offsets were
+    /// accepted; callers pass it to [`Window::yesterday`]).
+    pub offset: DayZone,
     /// Largest accepted difference in minor units.
     pub tolerance_minor: i64,
     /// How long an entry may stay RECEIVED or QUEUED, per flow.
@@ -56,7 +74,7 @@ pub struct ReconcileConfig {
 impl Default for ReconcileConfig {
     fn default() -> Self {
         Self {
-            offset: FixedOffset::east_opt(0).expect("a zero offset is always valid"),
+            offset: DayZone::default(),
             tolerance_minor: 1,
             sla: Flow::ALL
                 .iter()
@@ -76,11 +94,16 @@ impl ReconcileConfig {
     /// Like [`ReconcileConfig::from_env`] with any lookup (tests).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = Self::default();
-        if let Some(value) = var(env_names::UTC_OFFSET) {
-            config.offset = value.trim().parse().map_err(|_| ConfigError::Offset {
-                name: env_names::UTC_OFFSET,
-                value: value.clone(),
-            })?;
+        let zone = match (var(env_names::TIME_ZONE), var(env_names::UTC_OFFSET)) {
+            (Some(_), Some(_)) => return Err(ConfigError::TwoZones),
+            (Some(value), None) => Some((env_names::TIME_ZONE, value)),
+            (None, Some(value)) => Some((env_names::UTC_OFFSET, value)),
+            (None, None) => None,
+        };
+        if let Some((name, value)) = zone {
+            config.offset = value
+                .parse()
+                .map_err(|source| ConfigError::Zone { name, source })?;
         }
         if let Some(value) = var(env_names::TOLERANCE_MINOR) {
             config.tolerance_minor = number(env_names::TOLERANCE_MINOR, &value)?;
@@ -139,9 +162,9 @@ impl Window {
         Ok(Self { from, to })
     }
 
-    /// Yesterday in `offset`, the scheduled run's default.
-    pub fn yesterday(now: DateTime<Utc>, offset: FixedOffset) -> Self {
-        let today = now.with_timezone(&offset).date_naive();
+    /// Yesterday in `zone`, the scheduled run's default.
+    pub fn yesterday(now: DateTime<Utc>, zone: DayZone) -> Self {
+        let today = zone.day_of(now);
         let day = today.checked_sub_days(Days::new(1)).unwrap_or(today);
         Self { from: day, to: day }
     }
@@ -159,17 +182,12 @@ impl Window {
         self.from.iter_days().take_while(move |d| *d <= self.to)
     }
 
-    /// The UTC instants `[start, end)` the window covers in `offset`.
-    pub fn utc_range(&self, offset: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// The UTC instants `[start, end)` the window covers in `zone`: across a
+    /// daylight-saving change a day is 23 or 25 hours long.
+    pub fn utc_range(&self, zone: DayZone) -> (DateTime<Utc>, DateTime<Utc>) {
         let end_day = self.to.checked_add_days(Days::new(1)).unwrap_or(self.to);
-        (local_midnight(self.from, offset), local_midnight(end_day, offset))
+        (zone.start_of(self.from), zone.start_of(end_day))
     }
-}
-
-/// The UTC instant a local day starts at.
-pub(crate) fn local_midnight(day: NaiveDate, offset: FixedOffset) -> DateTime<Utc> {
-    let naive = day.and_time(chrono::NaiveTime::MIN);
-    (naive - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
 }
 
 #[cfg(test)]
@@ -190,7 +208,7 @@ mod tests {
             _ => None,
         };
         let config = ReconcileConfig::from_lookup(vars).unwrap();
-        assert_eq!(config.offset.local_minus_utc(), 7 * 3600);
+        assert_eq!(config.offset.to_string(), "+07:00");
         assert_eq!(config.tolerance_minor, 5);
         assert_eq!(config.sla(Flow::Order), Duration::from_secs(1800));
         assert_eq!(config.sla(Flow::Payment), Duration::from_secs(600));
@@ -198,10 +216,18 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let bad = |name: &str| (name == "RECONCILE_UTC_OFFSET").then(|| "Jakarta".to_owned());
+        let bad = |name: &str| (name == "RECONCILE_TIME_ZONE").then(|| "Jakarta".to_owned());
         assert!(matches!(
             ReconcileConfig::from_lookup(bad),
-            Err(ConfigError::Offset { .. })
+            Err(ConfigError::Zone {
+                name: "RECONCILE_TIME_ZONE",
+                ..
+            })
+        ));
+        let both = |name: &str| name.starts_with("RECONCILE_").then(|| "+07:00".to_owned());
+        assert!(matches!(
+            ReconcileConfig::from_lookup(both),
+            Err(ConfigError::TwoZones)
         ));
         let bad = |name: &str| (name == "RECONCILE_SLA_MINUTES_ORDER").then(|| "x".to_owned());
         assert!(matches!(
@@ -216,7 +242,7 @@ mod tests {
         assert!(Window::parse(day("2026-01-01"), day("2026-03-01")).is_err());
         let w = Window::parse(day("2026-11-20"), day("2026-11-22")).unwrap();
         assert_eq!(w.days().count(), 3);
-        let plus7 = FixedOffset::east_opt(7 * 3600).unwrap();
+        let plus7: DayZone = "+07:00".parse().unwrap();
         let (start, end) = w.utc_range(plus7);
         assert_eq!(start.to_rfc3339(), "2026-11-19T17:00:00+00:00");
         assert_eq!(end.to_rfc3339(), "2026-11-22T17:00:00+00:00");
@@ -225,12 +251,32 @@ mod tests {
     #[test]
     fn yesterday_is_counted_in_the_offset() {
         let now: DateTime<Utc> = "2026-11-23T20:00:00Z".parse().unwrap();
-        let plus7 = FixedOffset::east_opt(7 * 3600).unwrap();
+        let plus7: DayZone = "+07:00".parse().unwrap();
         // 20:00 UTC is already the 24th in +07:00.
         assert_eq!(Window::yesterday(now, plus7).from(), day("2026-11-23"));
         assert_eq!(
-            Window::yesterday(now, FixedOffset::east_opt(0).unwrap()).from(),
+            Window::yesterday(now, DayZone::default()).from(),
             day("2026-11-22")
+        );
+    }
+
+    #[test]
+    fn a_named_zone_is_read_and_its_dst_day_spans_23_hours() {
+        let vars = |name: &str| (name == "RECONCILE_TIME_ZONE").then(|| "Europe/Berlin".to_owned());
+        let config = ReconcileConfig::from_lookup(vars).unwrap();
+        assert_eq!(config.offset.to_string(), "Europe/Berlin");
+        let spring = Window::parse(day("2026-03-29"), day("2026-03-29")).unwrap();
+        let (start, end) = spring.utc_range(config.offset);
+        assert_eq!(start.to_rfc3339(), "2026-03-28T23:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-03-29T22:00:00+00:00");
+        let autumn = Window::parse(day("2026-10-25"), day("2026-10-25")).unwrap();
+        let (start, end) = autumn.utc_range(config.offset);
+        assert_eq!((end - start).num_hours(), 25);
+        // The older variable still takes a fixed offset (and now a name too).
+        let old = |name: &str| (name == "RECONCILE_UTC_OFFSET").then(|| "-05:00".to_owned());
+        assert_eq!(
+            ReconcileConfig::from_lookup(old).unwrap().offset.to_string(),
+            "-05:00"
         );
     }
 }

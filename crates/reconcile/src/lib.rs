@@ -29,6 +29,8 @@ mod run;
 mod scan;
 mod store;
 mod sweep;
+mod sweep_rules;
+mod zone;
 
 pub use config::{ConfigError, ReconcileConfig, Window, env_names};
 pub use error::ReconcileError;
@@ -40,3 +42,4 @@ pub use report::{
 };
 pub use run::{Reconciler, new_run_id};
 pub use store::{ATTR_BODY, ATTR_PART, ATTR_PARTS, ATTR_RUN_ID, ReportStore, create_reports_table};
+pub use zone::{DayZone, ZoneError};

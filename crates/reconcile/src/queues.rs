@@ -3,12 +3,13 @@
 
 use async_trait::async_trait;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use spine_core::{Flow, Ledger, StatusKind};
 
 use crate::config::ReconcileConfig;
 use crate::error::ReconcileError;
 use crate::report::{Exception, ExceptionKind, ParkedQueue};
+use crate::zone::DayZone;
 
 /// Reads the dead-letter queues.
 ///
@@ -124,7 +125,7 @@ pub(crate) fn parked_exceptions(queues: &[ParkedQueue]) -> Vec<Exception> {
 pub(crate) async fn stuck(
     ledger: &dyn Ledger,
     config: &ReconcileConfig,
-    offset: FixedOffset,
+    zone: DayZone,
     now: DateTime<Utc>,
 ) -> Result<Vec<Exception>, ReconcileError> {
     let mut out = Vec::new();
@@ -139,7 +140,7 @@ pub(crate) async fn stuck(
                 out.extend(page.items.iter().map(|e| Exception {
                     kind: ExceptionKind::Stuck,
                     flow,
-                    day: Some(e.received_at.with_timezone(&offset).date_naive()),
+                    day: Some(zone.day_of(e.received_at)),
                     event_key: Some(e.event_key.as_str().to_owned()),
                     source_id: e.business_key.render(),
                     odoo: vec![],

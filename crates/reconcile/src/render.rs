@@ -185,7 +185,7 @@ pub fn render_html(report: &Report) -> String {
 <style>body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}\
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:14px}}th{{background:#f0f0f0}}\
 .acc{{fill:#3b6fb6}}.exc{{fill:#c0392b}}text{{font-size:11px}}.k{{margin-right:1em}}</style></head><body>\
-<h1>Reconciliation {run}</h1><p>Window {from} to {to} (UTC{offset}), {total} exception(s), {trips} Odoo round trips.</p>\
+<h1>Reconciliation {run}</h1><p>Window {from} to {to} (days in {offset}), {total} exception(s), {trips} Odoo round trips.</p>\
 <p>{counts}</p><h2>Accepted events and exceptions per day</h2>{chart}\
 <h2>Per day and flow</h2><table><tr><th>day</th><th>flow</th><th>accepted</th><th>applied</th><th>parked</th>\
 <th>in flight</th><th>found in Odoo</th><th>totals in minor units (accepted / applied / Odoo)</th></tr>{rows}</table>\

@@ -134,7 +134,8 @@ pub struct ParkedQueue {
 pub struct WindowInfo {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// The fixed UTC offset days are counted in, e.g. `+07:00`.
+    /// The zone days are counted in as configured: a fixed offset (`+07:00`) or an
+    /// IANA name (`Europe/Berlin`). The name predates named zones.
     pub utc_offset: String,
 }
 

@@ -12,7 +12,7 @@ use crate::error::ReconcileError;
 use crate::queues::{self, ParkedProbe};
 use crate::report::{REPORT_VERSION, Report, WindowInfo, count_kinds};
 use crate::scan::Scan;
-use crate::sweep;
+use crate::sweep::Sweep;
 
 /// Compares the ledger with Odoo. Built once per process; cheap to share.
 pub struct Reconciler {
@@ -49,30 +49,29 @@ impl Reconciler {
     #[tracing::instrument(skip(self), fields(from = %window.from(), to = %window.to()))]
     pub async fn run(&self, window: Window, now: DateTime<Utc>) -> Result<Report, ReconcileError> {
         let before = self.odoo.metrics();
-        let offset = self.config.offset;
-        let range = window.utc_range(offset);
+        let zone = self.config.offset;
+        let range = window.utc_range(zone);
         let scan = Scan {
             ledger: self.ledger.as_ref(),
             odoo: &self.odoo,
             range,
-            offset,
+            zone,
             tolerance_minor: self.config.tolerance_minor,
             page_size: self.config.page_size,
         };
         let scanned = scan.run().await?;
         let mut exceptions = scanned.exceptions;
-        exceptions.extend(
-            sweep::sweep_orders(
-                &self.odoo,
-                range,
-                offset,
-                &scanned.order_names,
-                self.config.page_size,
-            )
-            .await?,
-        );
-        drop(scanned.order_names);
-        exceptions.extend(queues::stuck(self.ledger.as_ref(), &self.config, offset, now).await?);
+        let sweep = Sweep {
+            odoo: &self.odoo,
+            window,
+            range,
+            zone,
+            known: &scanned.known,
+            page_size: self.config.page_size,
+        };
+        exceptions.extend(sweep.run().await?);
+        drop(scanned.known);
+        exceptions.extend(queues::stuck(self.ledger.as_ref(), &self.config, zone, now).await?);
         let parked = match &self.parked {
             Some(probe) => probe.parked(now).await?,
             None => Vec::new(),
@@ -88,7 +87,7 @@ impl Reconciler {
             window: WindowInfo {
                 from: window.from(),
                 to: window.to(),
-                utc_offset: offset.to_string(),
+                utc_offset: zone.to_string(),
             },
             days: scanned.days.into_values().collect(),
             parked,

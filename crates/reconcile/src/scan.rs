@@ -1,25 +1,28 @@
 //! The ledger side of the window, streamed: entries of each flow and UTC day in pages,
 //! folded into per-day counts and compact expectations, each full batch compared with
 //! Odoo before the next page is read. Memory holds one page, one batch of
-//! expectations, the day summaries and the order external id names (for the sweep).
+//! expectations, the day summaries and the external id names the entries account for
+//! (for the sweep).
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use spine_core::{Flow, Ledger, LedgerEntry, StatusKind};
 use spine_odoo::OdooClient;
 
 use crate::compare::{self, Expect};
 use crate::error::ReconcileError;
 use crate::report::{DayFlow, Exception, Totals};
+use crate::zone::DayZone;
 
 /// What the scan produced.
 #[derive(Debug, Default)]
 pub(crate) struct Scanned {
     pub days: BTreeMap<(NaiveDate, Flow), DayFlow>,
     pub exceptions: Vec<Exception>,
-    /// Order external id names of every entry seen, in the window or next to it.
-    pub order_names: HashSet<String>,
+    /// The spine external id names every entry seen (in the window or next to it, any
+    /// status) accounts for: its main record's, and for payments the order's invoice.
+    pub known: HashSet<String>,
 }
 
 /// The scan's inputs.
@@ -27,7 +30,7 @@ pub(crate) struct Scan<'a> {
     pub ledger: &'a dyn Ledger,
     pub odoo: &'a OdooClient,
     pub range: (DateTime<Utc>, DateTime<Utc>),
-    pub offset: FixedOffset,
+    pub zone: DayZone,
     pub tolerance_minor: i64,
     pub page_size: u32,
 }
@@ -79,14 +82,14 @@ impl Scan<'_> {
     }
 
     fn fold(&self, entry: &LedgerEntry, out: &mut Scanned, batch: &mut Vec<Expect>) {
-        if entry.flow == Flow::Order {
-            out.order_names.insert(compare::main_xid(entry).0);
-        }
+        let invoice_xid = compare::invoice_name(entry);
+        out.known.insert(compare::main_xid(entry).0);
+        out.known.extend(invoice_xid.clone());
         let (start, end) = self.range;
         if entry.received_at < start || entry.received_at >= end {
             return;
         }
-        let day = entry.received_at.with_timezone(&self.offset).date_naive();
+        let day = self.zone.day_of(entry.received_at);
         let summary = out
             .days
             .entry((day, entry.flow))
@@ -110,7 +113,7 @@ impl Scan<'_> {
             }
         }
         if status == StatusKind::Applied {
-            batch.push(Expect::of(entry, day));
+            batch.push(Expect::of(entry, day, invoice_xid));
         }
     }
 

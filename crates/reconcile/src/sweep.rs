@@ -1,210 +1,190 @@
-//! The Odoo side of the window: sale orders dated in it, read in pages by id, to find
-//! what the ledger cannot show: orders under the spine's module without a ledger entry
-//! (unknown) and several orders for one client reference (duplicates, including orders
-//! made by hand with a copied `client_order_ref`).
+//! The Odoo side of the window: the records the spine writes (see [`SPECS`]) dated in
+//! it, read in pages by id, to find what the ledger cannot show: records under the
+//! spine's module without a ledger entry (unknown) and several records for one source id
+//! (duplicates, including copies made by hand without an external id).
 //!
-//! Per page of orders: one `search_read` of `sale.order` (id, reference, date) and one
-//! `search_read` of `ir.model.data` for their spine external ids. Memory: the window's
-//! client references with their order ids, never the records themselves.
+//! Per page of one model, at most three round trips: the page (`search_read` with the
+//! date, key and link fields only), the other live records sharing the page's keys
+//! whatever their date (a copy typed in today of an order placed last week is still a
+//! duplicate of it; skipped when the page brings no new key), and the spine external
+//! ids of the page and of those records (`ir.model.data`). Memory: one page, its
+//! groups, and the keys already looked up.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use spine_core::Flow;
 use spine_core::ids::EXTERNAL_ID_MODULE;
-use spine_odoo::{Domain, OdooClient, Op, SearchOpts};
+use spine_odoo::{Domain, OdooClient, Op, Record, SearchOpts};
 
-use crate::compare::ORDER;
+use crate::config::Window;
 use crate::error::ReconcileError;
-use crate::report::{Exception, ExceptionKind};
+use crate::report::Exception;
+use crate::sweep_rules::{self, Dated, Key, Member, ODOO_DATETIME, Row, SPECS, Spec};
+use crate::zone::DayZone;
 
-/// Odoo's datetime text, in UTC.
-const ODOO_DATETIME: &str = "%Y-%m-%d %H:%M:%S";
-
-/// One order of a reference: id, local day, spine external id name.
-type RefOrder = (i64, Option<NaiveDate>, Option<String>);
-
-/// What the sweep keeps between pages.
-#[derive(Debug, Default)]
-struct Refs {
-    /// Client reference to (order id, local day, spine external id name).
-    by_ref: BTreeMap<String, Vec<RefOrder>>,
+/// What every model's sweep shares.
+pub(crate) struct Sweep<'a> {
+    pub odoo: &'a OdooClient,
+    pub window: Window,
+    /// The window's UTC instants `[start, end)`.
+    pub range: (DateTime<Utc>, DateTime<Utc>),
+    pub zone: DayZone,
+    /// Every spine external id name the ledger accounts for (the window and a day on
+    /// each side).
+    pub known: &'a HashSet<String>,
+    pub page_size: u32,
 }
 
-/// Sweeps the sale orders dated in `[start, end)`; `known` holds the order external id
-/// names the ledger accounts for (the window and its neighbouring days).
-pub(crate) async fn sweep_orders(
-    odoo: &OdooClient,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
-    offset: FixedOffset,
-    known: &HashSet<String>,
-    page_size: u32,
-) -> Result<Vec<Exception>, ReconcileError> {
-    let mut refs = Refs::default();
-    let mut exceptions = Vec::new();
-    let mut after = 0i64;
-    loop {
-        let domain = Domain::all()
-            .term("date_order", Op::Ge, start.format(ODOO_DATETIME).to_string())
-            .term("date_order", Op::Lt, end.format(ODOO_DATETIME).to_string())
-            .term("id", Op::Gt, after);
+impl Sweep<'_> {
+    /// Sweeps every model of [`SPECS`].
+    pub(crate) async fn run(&self) -> Result<Vec<Exception>, ReconcileError> {
+        let mut out = Vec::new();
+        for spec in &SPECS {
+            out.extend(self.model(spec).await?);
+        }
+        Ok(out)
+    }
+
+    async fn model(&self, spec: &Spec) -> Result<Vec<Exception>, ReconcileError> {
+        let mut looked_up: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let records = self.page(spec, after).await?;
+            let rows: Vec<Row> = records
+                .iter()
+                .filter_map(|r| Row::of(spec, r, self.zone))
+                .collect();
+            let Some(last) = rows.iter().map(|r| r.id).max() else {
+                break;
+            };
+            after = last;
+            let fresh: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.key.as_ref().is_some_and(|k| looked_up.insert(k.clone())))
+                .collect();
+            let groups = self.groups(spec, &fresh).await?;
+            let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            ids.extend(groups.values().filter(|g| g.len() > 1).flatten().map(|r| r.id));
+            let names = self.spine_names(spec, ids).await?;
+            for row in &rows {
+                if let Some(name) = names.get(&row.id) {
+                    out.extend(sweep_rules::unknown(spec, row, name, self.known));
+                }
+            }
+            for (key, group) in groups {
+                let members: Vec<Member> = group
+                    .into_iter()
+                    .map(|r| {
+                        let name = names.get(&r.id).cloned();
+                        (r, name)
+                    })
+                    .collect();
+                out.extend(sweep_rules::duplicate(spec, &key, &members));
+            }
+            if records.len() < self.page_size as usize {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of the model's records dated in the window, after id `after`.
+    async fn page(&self, spec: &Spec, after: i64) -> Result<Vec<Record>, ReconcileError> {
+        let mut domain = selected(spec).term("id", Op::Gt, after);
+        domain = match spec.dated {
+            Dated::At(field) => {
+                let (start, end) = self.range;
+                domain
+                    .term(field, Op::Ge, start.format(ODOO_DATETIME).to_string())
+                    .term(field, Op::Lt, end.format(ODOO_DATETIME).to_string())
+            }
+            Dated::On(field) => domain.term(field, Op::Ge, self.window.from().to_string()).term(
+                field,
+                Op::Le,
+                self.window.to().to_string(),
+            ),
+        };
         let opts = SearchOpts {
-            limit: Some(page_size),
+            limit: Some(self.page_size),
             order: Some("id asc".into()),
             ..SearchOpts::default()
         };
-        let rows = odoo
-            .search_read(ORDER, &domain, &["client_order_ref", "date_order"], &opts)
+        self.odoo
+            .search_read(spec.model, &domain, &spec.fields(), &opts)
             .await
-            .map_err(ReconcileError::odoo("sweep sale.order"))?;
-        let Some(last) = rows.last().and_then(|r| r.get("id")).and_then(Value::as_i64) else {
-            break;
+            .map_err(ReconcileError::odoo("sweep a page"))
+    }
+
+    /// Every live record sharing a key of `rows`, whatever its date, grouped by key
+    /// (only the keys of `rows`: a link can bring other keys along).
+    async fn groups(&self, spec: &Spec, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, ReconcileError> {
+        let keys: HashSet<&str> = rows.iter().filter_map(|r| r.key.as_deref()).collect();
+        if keys.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let live = selected(spec).not_in("state", spec.cancelled.iter().copied());
+        let domain = match spec.key {
+            Key::Field(field) => live.is_in(field, keys.iter().copied()),
+            Key::Marker { link, .. } => {
+                let links: HashSet<i64> = rows.iter().filter_map(|r| r.link).collect();
+                if links.is_empty() {
+                    return Ok(BTreeMap::new());
+                }
+                live.is_in(link, links)
+            }
         };
-        after = last;
-        let ids: Vec<i64> = rows
+        let records = self
+            .odoo
+            .search_read(spec.model, &domain, &spec.fields(), &SearchOpts::default())
+            .await
+            .map_err(ReconcileError::odoo("look up records sharing a key"))?;
+        let mut groups: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+        for row in records.iter().filter_map(|r| Row::of(spec, r, self.zone)) {
+            if let Some(key) = row.key.clone().filter(|k| keys.contains(k.as_str())) {
+                groups.entry(key).or_default().push(row);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The spine external id name of each of `ids` that has one.
+    async fn spine_names(
+        &self,
+        spec: &Spec,
+        mut ids: Vec<i64>,
+    ) -> Result<HashMap<i64, String>, ReconcileError> {
+        ids.sort_unstable();
+        ids.dedup();
+        let domain = Domain::all()
+            .eq("module", EXTERNAL_ID_MODULE)
+            .eq("model", spec.model)
+            .is_in("res_id", ids);
+        let rows = self
+            .odoo
+            .search_read(
+                "ir.model.data",
+                &domain,
+                &["name", "res_id"],
+                &SearchOpts::default(),
+            )
+            .await
+            .map_err(ReconcileError::odoo("read ir.model.data of swept records"))?;
+        Ok(rows
             .iter()
-            .filter_map(|r| r.get("id").and_then(Value::as_i64))
-            .collect();
-        let names = spine_names(odoo, &ids).await?;
-        for row in &rows {
-            let Some(id) = row.get("id").and_then(Value::as_i64) else {
-                continue;
-            };
-            let day = row
-                .get("date_order")
-                .and_then(Value::as_str)
-                .and_then(|d| local_day(d, offset));
-            let name = names.get(&id).cloned();
-            if let Some(name) = &name
-                && !known.contains(name)
-            {
-                exceptions.push(unknown(id, day, name));
-            }
-            if let Some(reference) = row.get("client_order_ref").and_then(Value::as_str) {
-                refs.by_ref
-                    .entry(reference.to_owned())
-                    .or_default()
-                    .push((id, day, name));
-            }
-        }
-        if rows.len() < page_size as usize {
-            break;
-        }
+            .filter_map(|r| {
+                let id = r.get("res_id").and_then(Value::as_i64)?;
+                let name = r.get("name").and_then(Value::as_str)?;
+                Some((id, name.to_owned()))
+            })
+            .collect())
     }
-    exceptions.extend(duplicates(refs));
-    Ok(exceptions)
 }
 
-/// The spine external id name of each of `ids` that has one.
-async fn spine_names(odoo: &OdooClient, ids: &[i64]) -> Result<HashMap<i64, String>, ReconcileError> {
-    let domain = Domain::all()
-        .eq("module", EXTERNAL_ID_MODULE)
-        .eq("model", ORDER)
-        .is_in("res_id", ids.iter().copied());
-    let rows = odoo
-        .search_read(
-            "ir.model.data",
-            &domain,
-            &["name", "res_id"],
-            &SearchOpts::default(),
-        )
-        .await
-        .map_err(ReconcileError::odoo("read ir.model.data of orders"))?;
-    Ok(rows
+/// The model's selecting terms (`move_type`), the base of every domain it uses.
+fn selected(spec: &Spec) -> Domain {
+    spec.select
         .iter()
-        .filter_map(|r| {
-            let id = r.get("res_id").and_then(Value::as_i64)?;
-            let name = r.get("name").and_then(Value::as_str)?;
-            Some((id, name.to_owned()))
-        })
-        .collect())
-}
-
-fn local_day(text: &str, offset: FixedOffset) -> Option<NaiveDate> {
-    let naive = NaiveDateTime::parse_from_str(text, ODOO_DATETIME).ok()?;
-    Some(naive.and_utc().with_timezone(&offset).date_naive())
-}
-
-fn unknown(id: i64, day: Option<NaiveDate>, name: &str) -> Exception {
-    Exception {
-        kind: ExceptionKind::Unknown,
-        flow: Flow::Order,
-        day,
-        event_key: None,
-        source_id: format!("{EXTERNAL_ID_MODULE}.{name}"),
-        odoo: vec![format!("{ORDER}:{id}")],
-        expected: None,
-        found: None,
-        detail: "spine external id without a ledger entry".into(),
-        action: "find who created it (import, restore, another environment) and remove or adopt it".into(),
-        count: 1,
-    }
-}
-
-fn duplicates(refs: Refs) -> Vec<Exception> {
-    refs.by_ref
-        .into_iter()
-        .filter(|(_, orders)| orders.len() > 1)
-        .map(|(reference, orders)| {
-            let by_hand: Vec<String> = orders
-                .iter()
-                .filter(|(_, _, name)| name.is_none())
-                .map(|(id, _, _)| format!("{ORDER}:{id}"))
-                .collect();
-            let action = if by_hand.is_empty() {
-                "several spine orders for one reference: check the source's order ids".to_owned()
-            } else {
-                format!(
-                    "cancel the order(s) made outside the spine: {}",
-                    by_hand.join(", ")
-                )
-            };
-            Exception {
-                kind: ExceptionKind::Duplicate,
-                flow: Flow::Order,
-                day: orders.iter().filter_map(|(_, day, _)| *day).min(),
-                event_key: None,
-                source_id: reference,
-                odoo: orders.iter().map(|(id, _, _)| format!("{ORDER}:{id}")).collect(),
-                expected: None,
-                found: None,
-                detail: format!("{} sale orders share this client_order_ref", orders.len()),
-                action,
-                count: 1,
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_reference_on_several_orders_is_one_duplicate_naming_the_hand_made_ones() {
-        let mut refs = Refs::default();
-        let day = Some("2026-11-20".parse().unwrap());
-        refs.by_ref.insert(
-            "#1".into(),
-            vec![(1, day, Some("shopify_order_1".into())), (5, day, None)],
-        );
-        refs.by_ref
-            .insert("#2".into(), vec![(2, day, Some("shopify_order_2".into()))]);
-        let found = duplicates(refs);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].source_id, "#1");
-        assert_eq!(found[0].odoo, vec!["sale.order:1", "sale.order:5"]);
-        assert!(found[0].action.ends_with("sale.order:5"));
-    }
-
-    #[test]
-    fn odoo_datetimes_are_read_as_utc_and_dated_locally() {
-        let plus7 = FixedOffset::east_opt(7 * 3600).unwrap();
-        assert_eq!(
-            local_day("2026-11-20 18:30:00", plus7),
-            Some("2026-11-21".parse().unwrap())
-        );
-        assert_eq!(local_day("not a date", plus7), None);
-    }
+        .fold(Domain::all(), |d, (field, value)| d.eq(field, *value))
 }

@@ -1,8 +1,10 @@
 //! Issue 7's known world against moto and the Odoo under test (the simulator, or a real
 //! Odoo when `ODOO_URL`, `ODOO_DB`, `ODOO_LOGIN` and `ODOO_API_KEY` are set): the report
-//! finds exactly the deleted order, the hand-made duplicate, the changed amount, the
-//! stuck event and the two parked messages; healing lists, then re-enqueues, exactly the
-//! missing one; the stored report reads back equal; a second run gives the same report.
+//! finds exactly the deleted order, the hand-made duplicate order (dated today, outside
+//! the window), the hand-made duplicate payment, the unknown invoice and payment, the
+//! changed amount, the stuck event and the two parked messages; healing lists, then
+//! re-enqueues, exactly the missing one; the stored report reads back equal; a second
+//! run gives the same report.
 
 mod common;
 
@@ -37,6 +39,25 @@ fn keys(report: &Report, kind: ExceptionKind) -> Vec<Option<String>> {
     report.of_kind(kind).map(|e| e.event_key.clone()).collect()
 }
 
+/// The Odoo records named by the exceptions of one kind, each exception's sorted.
+fn records_of(report: &Report, kind: ExceptionKind) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = report
+        .of_kind(kind)
+        .map(|e| {
+            let mut odoo = e.odoo.clone();
+            odoo.sort();
+            odoo
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn sorted(mut records: Vec<String>) -> Vec<String> {
+    records.sort();
+    records
+}
+
 #[tokio::test]
 async fn the_report_finds_exactly_the_known_differences_and_healing_fixes_the_missing_one() {
     let target = spine_testkit::odoo::target().await;
@@ -61,41 +82,54 @@ async fn the_report_finds_exactly_the_known_differences_and_healing_fixes_the_mi
         vec![key(&world.stuck)],
         "{text}"
     );
-    let duplicates: Vec<_> = report.of_kind(ExceptionKind::Duplicate).collect();
-    assert_eq!(duplicates.len(), 1, "{text}");
-    let mut expected_ids = vec![
-        format!("sale.order:{}", world.order_ids[2]),
-        format!("sale.order:{}", world.hand_made),
+    let mut duplicates = vec![
+        sorted(vec![
+            format!("sale.order:{}", world.order_ids[2]),
+            format!("sale.order:{}", world.hand_made),
+        ]),
+        sorted(vec![
+            format!("account.payment:{}", world.payment_id),
+            format!("account.payment:{}", world.payment_copy),
+        ]),
     ];
-    expected_ids.sort();
-    let mut found_ids = duplicates[0].odoo.clone();
-    found_ids.sort();
-    assert_eq!(found_ids, expected_ids, "{text}");
+    duplicates.sort();
+    assert_eq!(
+        records_of(&report, ExceptionKind::Duplicate),
+        duplicates,
+        "{text}"
+    );
+    let mut unknown = vec![
+        vec![format!("account.move:{}", world.unknown_invoice)],
+        vec![format!("account.payment:{}", world.unknown_payment)],
+    ];
+    unknown.sort();
+    assert_eq!(records_of(&report, ExceptionKind::Unknown), unknown, "{text}");
     let parked: Vec<_> = report.of_kind(ExceptionKind::Parked).collect();
     assert_eq!((parked.len(), parked[0].count), (1, 2), "{text}");
     assert_eq!(report.parked[0].depth, 2);
     assert!(report.parked[0].oldest_age_seconds.is_some());
-    assert_eq!(
-        keys(&report, ExceptionKind::Unknown),
-        Vec::<Option<String>>::new(),
-        "{text}"
-    );
-    assert_eq!(report.exceptions.len(), 5, "nothing extra: {text}");
-    assert_eq!(report.total_exceptions(), 6);
+    assert_eq!(report.exceptions.len(), 8, "nothing extra: {text}");
+    assert_eq!(report.total_exceptions(), 9);
 
-    // The day's numbers: five accepted, four applied, one in flight, three in Odoo.
+    // The day's orders: six accepted, five applied, one in flight, four in Odoo; and
+    // the payment, applied and found.
+    assert_eq!(report.days.len(), 2, "{text}");
     let day = &report.days[0];
-    assert_eq!(report.days.len(), 1, "{text}");
+    assert_eq!(day.flow, Flow::Order);
     assert_eq!(
         (day.accepted, day.applied, day.in_flight, day.odoo_found),
-        (5, 4, 1, 3)
+        (6, 5, 1, 4)
     );
-    assert_eq!(day.totals["USD"].accepted, 5 * 3450);
-    assert_eq!(day.totals["USD"].applied, 4 * 3450);
+    assert_eq!(day.totals["USD"].accepted, 6 * 3450);
+    assert_eq!(day.totals["USD"].applied, 5 * 3450);
     let changed = report.of_kind(ExceptionKind::Mismatch).next().unwrap();
     let found = changed.found.as_ref().unwrap().minor;
     assert_ne!(found, 3450);
-    assert_eq!(day.totals["USD"].odoo, 2 * 3450 + found);
+    assert_eq!(day.totals["USD"].odoo, 3 * 3450 + found);
+    let paid = &report.days[1];
+    assert_eq!(paid.flow, Flow::Payment);
+    assert_eq!((paid.accepted, paid.applied, paid.odoo_found), (1, 1, 1));
+    assert_eq!(paid.totals["USD"].odoo, 3450);
     assert!(render_html(&report).contains("<svg"));
 
     // Stored with its run id, read back equal.
