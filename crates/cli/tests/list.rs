@@ -60,7 +60,7 @@ async fn show_finds_by_event_key_or_message_id_with_the_ledger_history() {
     assert_eq!(shown.parked.message.body, a.to_json());
     let entry = shown.ledger.expect("ledger entry");
     let actions: Vec<_> = entry.history.iter().map(|h| h.action.as_str()).collect();
-    assert_eq!(actions, ["QUEUED", "PARKED"]);
+    assert_eq!(actions, ["RECEIVED", "QUEUED", "PARKED"]);
     let by_id = op.show(None, &shown.parked.message.message_id).await.unwrap();
     assert_eq!(by_id.parked.event_key, Some(a.event_key.clone()));
     let missing = op.show(None, "shopify-nothere").await.unwrap_err();

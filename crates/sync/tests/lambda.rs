@@ -199,23 +199,7 @@ impl World {
 }
 
 fn entry(envelope: &Envelope) -> LedgerEntry {
-    LedgerEntry {
-        event_key: envelope.event_key.clone(),
-        source: envelope.source.clone(),
-        source_event_id: envelope.source_event_id.clone(),
-        flow: envelope.flow(),
-        business_key: envelope.business_key.clone(),
-        contract_version: envelope.contract().to_string(),
-        topic: envelope.topic.clone(),
-        correlation_id: envelope.correlation_id.clone(),
-        received_at: envelope.received_at,
-        occurred_at: Some(envelope.occurred_at),
-        amount: envelope.event.amount(),
-        status: LedgerStatus::Received,
-        updated_at: envelope.received_at,
-        history: vec![],
-        payload: serde_json::to_value(&envelope.event).unwrap(),
-    }
+    LedgerEntry::received(envelope, "webhook").expect("a storable envelope")
 }
 
 fn failures(response: &SqsBatchResponse) -> Vec<String> {

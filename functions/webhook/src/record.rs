@@ -6,28 +6,10 @@ use spine_core::ledger::{HistoryEntry, LedgerEntry, LedgerStatus};
 use spine_core::{BusinessKey, CorrelationId, Envelope, EventKey, SourceEventId};
 use spine_ingest::{FieldError, Rejection, SourceConfig};
 
-/// The RECEIVED entry of an accepted event. Its payload is the whole envelope as JSON,
-/// so reconciliation can re-enqueue exactly what the queue got.
+/// The RECEIVED entry of an accepted event ([`LedgerEntry::received`]).
 pub fn received_entry(envelope: &Envelope) -> Result<LedgerEntry, Rejection> {
-    let payload = serde_json::to_value(envelope).map_err(|e| {
+    LedgerEntry::received(envelope, crate::service::ACTOR).map_err(|e| {
         Rejection::Unprocessable(FieldError::new("", format!("the event cannot be stored: {e}")))
-    })?;
-    Ok(LedgerEntry {
-        event_key: envelope.event_key.clone(),
-        source: envelope.source.clone(),
-        source_event_id: envelope.source_event_id.clone(),
-        flow: envelope.flow(),
-        business_key: envelope.business_key.clone(),
-        contract_version: envelope.contract().as_str().to_owned(),
-        topic: envelope.topic.clone(),
-        correlation_id: envelope.correlation_id.clone(),
-        received_at: envelope.received_at,
-        occurred_at: Some(envelope.occurred_at),
-        amount: envelope.event.amount(),
-        status: LedgerStatus::Received,
-        updated_at: envelope.received_at,
-        history: vec![history(envelope.received_at, "RECEIVED")],
-        payload,
     })
 }
 

@@ -17,7 +17,7 @@ use spine_aws::idempotency::{DynamoIdempotencyStore, IdempotencyTableConfig, cre
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
 use spine_aws::queue::{EventMeta, FlowQueues, OutgoingEvent, ParkReason, SqsQueues};
 use spine_core::idempotency::{Idempotency, IdempotencyConfig};
-use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
+use spine_core::ledger::{Ledger, LedgerEntry};
 use spine_core::{Envelope, EventKey, Flow};
 use spine_odoo::{Domain, OdooClient, Protocol, SearchOpts};
 use spine_runtime::BatchPolicy;
@@ -191,23 +191,7 @@ impl World {
 
 /// The ledger entry the webhook writes for `envelope`.
 pub fn ledger_entry(envelope: &Envelope) -> LedgerEntry {
-    LedgerEntry {
-        event_key: envelope.event_key.clone(),
-        source: envelope.source.clone(),
-        source_event_id: envelope.source_event_id.clone(),
-        flow: envelope.flow(),
-        business_key: envelope.business_key.clone(),
-        contract_version: envelope.contract().to_string(),
-        topic: envelope.topic.clone(),
-        correlation_id: envelope.correlation_id.clone(),
-        received_at: envelope.received_at,
-        occurred_at: Some(envelope.occurred_at),
-        amount: envelope.event.amount(),
-        status: LedgerStatus::Received,
-        updated_at: envelope.received_at,
-        history: vec![],
-        payload: serde_json::to_value(&envelope.event).unwrap(),
-    }
+    LedgerEntry::received(envelope, "webhook").expect("a storable envelope")
 }
 
 /// The order worker over the Odoo simulator, with DynamoDB idempotency and this world's

@@ -166,6 +166,35 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
+    /// The RECEIVED entry the webhook writes for an accepted `envelope`, its first
+    /// history line by `actor`. The payload is the whole envelope as JSON, so
+    /// reconciliation can re-enqueue exactly what the queue got; the only failure is an
+    /// envelope serde cannot render.
+    pub fn received(envelope: &crate::Envelope, actor: &str) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            event_key: envelope.event_key.clone(),
+            source: envelope.source.clone(),
+            source_event_id: envelope.source_event_id.clone(),
+            flow: envelope.flow(),
+            business_key: envelope.business_key.clone(),
+            contract_version: envelope.contract().as_str().to_owned(),
+            topic: envelope.topic.clone(),
+            correlation_id: envelope.correlation_id.clone(),
+            received_at: envelope.received_at,
+            occurred_at: Some(envelope.occurred_at),
+            amount: envelope.event.amount(),
+            status: LedgerStatus::Received,
+            updated_at: envelope.received_at,
+            history: vec![HistoryEntry::status_change(
+                envelope.received_at,
+                actor,
+                StatusKind::Received,
+                None,
+            )],
+            payload: serde_json::to_value(envelope)?,
+        })
+    }
+
     /// The UTC day the event was received: the "day" of by-flow-and-day queries.
     pub fn received_day(&self) -> chrono::NaiveDate {
         self.received_at.date_naive()
