@@ -3,13 +3,14 @@
 //! function's binary, and put the HTTP route, the SQS pollers and the schedules in front.
 
 use crate::gateway::{self, Route};
+use crate::invoke_api::InvokeTargets;
+use crate::odoo::PARAM_DEFAULT_BANK_JOURNAL;
 use crate::poller::{self, PollStats, PollerConfig};
 use crate::runtime_api::{FunctionHost, FunctionLaunch};
 use crate::stack::{self, Clients, Stack, Trigger};
 use crate::template::Template;
 use anyhow::{Context, Result, bail};
 use odoo_sim::{SimConfig, SimHandle};
-use secrecy::ExposeSecret;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,12 @@ use std::time::Duration;
 pub const PARAM_ODOO_SECRET: &str = "OdooSecretName";
 /// The template parameter naming the webhook signing secret.
 pub const PARAM_WEBHOOK_SECRET: &str = "WebhookSecretName";
+
+// Kept here too: the proof and the tests name them by this path.
+pub use crate::odoo::{DEMO_CATALOG, seed_catalog};
+
+/// How long start-up waits for every process to ask for its first event.
+const READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// The signing secrets the local run gives each webhook source: the same test values
 /// the samples in events/webhook/ are signed with, so `curl --data-binary` of a sample
@@ -33,15 +40,6 @@ pub const LOCAL_WEBHOOK_SECRETS: &str = r#"{
   "tokopedia": "tokopedia_spine_test_secret",
   "carrier": "carrier_spine_test_secret"
 }"#;
-
-/// The products the simulator is seeded with: every SKU the samples order.
-pub const DEMO_CATALOG: &[(&str, &str, f64, f64)] = &[
-    ("MUG-01", "Enamel mug", 12.5, 40.0),
-    ("STK-PACK", "Sticker pack", 4.0, 200.0),
-    ("TEE-BLK-M", "T-shirt black M", 25.0, 30.0),
-    ("KOPI-ARB-250", "Arabica coffee 250 g", 85000.0, 60.0),
-    ("GELAS-01", "Glass", 15000.0, 80.0),
-];
 
 /// How to run the local spine.
 #[derive(Debug, Clone)]
@@ -80,61 +78,54 @@ pub struct Host {
 }
 
 impl Host {
-    /// Starts everything; returns once the HTTP API listens and every process is spawned.
+    /// Starts everything; returns once the HTTP API listens and every process has asked
+    /// for its first event. Fails (after stopping what it started) when a function
+    /// crash-loops at start, naming it with its last output lines.
+    ///
+    /// With the simulator and no `DefaultBankJournal` in `options.parameters`, the
+    /// parameter is set to the simulator's bank journal (asked of its Odoo API).
     pub async fn start(options: HostOptions) -> Result<Self> {
         let template = Template::load(&options.template)?;
-        let mut parameters = template.parameters.clone();
-        parameters.extend(options.parameters.clone());
         let clients = clients(&options.aws_endpoint).await;
-        let stack = stack::provision(&template, parameters, &clients).await?;
-        let (odoo_secret, sim) = start_odoo(&options).await?;
-        seed_secrets(&stack, &clients, &odoo_secret).await?;
-
-        let mut functions = BTreeMap::new();
-        for spec in &stack.functions {
-            let binary = options.bin_dir.join(&spec.binary);
-            if !binary.exists() {
-                bail!(
-                    "{} is not built: run `cargo build --bins` (infra/local does) before starting the local spine",
-                    binary.display()
-                );
-            }
-            let processes = spec
-                .triggers
-                .iter()
-                .map(|t| match t {
-                    Trigger::Sqs { max_concurrency, .. } => *max_concurrency,
-                    _ => options.processes,
-                })
-                .max()
-                .unwrap_or(1);
-            let mut environment = spec.environment.clone();
-            environment.extend(aws_environment(&options.aws_endpoint));
-            environment.extend(options.extra_env.clone());
-            let launch = FunctionLaunch {
-                name: spec.logical_id.clone(),
-                binary,
-                environment,
-                timeout: Duration::from_secs(spec.timeout_secs),
-                memory_mb: spec.memory_mb,
-                processes,
-            };
-            functions.insert(
-                spec.logical_id.clone(),
-                Arc::new(FunctionHost::start(launch).await?),
-            );
+        let odoo = crate::odoo::start(options.odoo.as_ref(), &options.sim).await?;
+        let mut parameters = template.parameters.clone();
+        if let Some(journal) = odoo.bank_journal {
+            parameters.insert(PARAM_DEFAULT_BANK_JOURNAL.to_owned(), journal.to_string());
         }
-
+        parameters.extend(options.parameters.clone());
+        let stack = stack::provision(&template, parameters, &clients).await?;
+        seed_secrets(&stack, &clients, &odoo.secret).await?;
+        let functions = start_functions(&stack, &options).await?;
         let mut host = Self {
             http_url: String::new(),
-            sim,
+            sim: odoo.sim,
             functions,
             poll_stats: BTreeMap::new(),
             tasks: Vec::new(),
             stack,
         };
+        if let Err(e) = host.wait_ready().await {
+            host.shutdown().await;
+            return Err(e);
+        }
         host.start_triggers(&clients, &options).await?;
         Ok(host)
+    }
+
+    /// Waits for every function's processes to ask for their first event; a crash loop
+    /// is an error, a slow start only a warning (a busy machine is not a broken spine).
+    async fn wait_ready(&self) -> Result<()> {
+        for (name, function) in &self.functions {
+            match function.ready(READY_WITHIN).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    function = %name,
+                    "not ready after {READY_WITHIN:?}; carrying on (invocations wait for it)"
+                ),
+                Err(crash) => bail!("the local spine cannot start: {crash}"),
+            }
+        }
+        Ok(())
     }
 
     async fn start_triggers(&mut self, clients: &Clients, options: &HostOptions) -> Result<()> {
@@ -195,6 +186,21 @@ impl Host {
         Ok(())
     }
 
+    /// Serves the Lambda Invoke API ([`crate::invoke_api`]) on `bind` (port 0 picks
+    /// one) and answers where it listens; call it again for another address.
+    pub async fn serve_invoke(&mut self, bind: SocketAddr) -> Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("listening on {bind} for the Lambda Invoke API"))?;
+        let address = listener.local_addr()?;
+        let targets = InvokeTargets::new(&self.stack.functions, &self.functions);
+        let app = crate::invoke_api::router(targets);
+        self.tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+        Ok(address)
+    }
+
     /// A function by its template logical id.
     pub fn function(&self, logical_id: &str) -> Option<Arc<FunctionHost>> {
         self.functions.get(logical_id).cloned()
@@ -212,6 +218,48 @@ impl Host {
             sim.shutdown().await;
         }
     }
+}
+
+/// Spawns every function's processes (one per unit of an SQS mapping's concurrency).
+async fn start_functions(
+    stack: &Stack,
+    options: &HostOptions,
+) -> Result<BTreeMap<String, Arc<FunctionHost>>> {
+    let mut functions = BTreeMap::new();
+    for spec in &stack.functions {
+        let binary = options.bin_dir.join(&spec.binary);
+        if !binary.exists() {
+            bail!(
+                "{} is not built: run `cargo build --bins` (infra/local does) before starting the local spine",
+                binary.display()
+            );
+        }
+        let processes = spec
+            .triggers
+            .iter()
+            .map(|t| match t {
+                Trigger::Sqs { max_concurrency, .. } => *max_concurrency,
+                _ => options.processes,
+            })
+            .max()
+            .unwrap_or(1);
+        let mut environment = spec.environment.clone();
+        environment.extend(aws_environment(&options.aws_endpoint));
+        environment.extend(options.extra_env.clone());
+        let launch = FunctionLaunch {
+            name: spec.logical_id.clone(),
+            binary,
+            environment,
+            timeout: Duration::from_secs(spec.timeout_secs),
+            memory_mb: spec.memory_mb,
+            processes,
+        };
+        functions.insert(
+            spec.logical_id.clone(),
+            Arc::new(FunctionHost::start(launch).await?),
+        );
+    }
+    Ok(functions)
 }
 
 async fn clients(endpoint: &str) -> Clients {
@@ -246,87 +294,6 @@ pub fn aws_environment(endpoint: &str) -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
-}
-
-async fn start_odoo(options: &HostOptions) -> Result<(serde_json::Value, Option<SimHandle>)> {
-    if let Some(config) = &options.odoo {
-        let secret = serde_json::json!({
-            "url": config.url.as_str(),
-            "db": config.database,
-            "login": config.login,
-            "api_key": config.api_key.expose_secret(),
-            "protocol": config.protocol.to_string(),
-        });
-        return Ok((secret, None));
-    }
-    let sim = SimHandle::start(options.sim.clone())
-        .await
-        .context("starting the Odoo simulator")?;
-    let config = spine_odoo::OdooConfig::new(
-        &sim.url(),
-        &options.sim.database,
-        &options.sim.login,
-        secrecy::SecretString::from(options.sim.api_key.clone()),
-    )?;
-    seed_catalog(&spine_odoo::OdooClient::new(config)?, true).await?;
-    let secret = serde_json::json!({
-        "url": sim.url(),
-        "db": options.sim.database,
-        "login": options.sim.login,
-        "api_key": options.sim.api_key,
-        "protocol": "auto",
-    });
-    Ok((secret, Some(sim)))
-}
-
-/// Creates the demo products that are not there yet (with stock when `with_stock`): the
-/// simulator always, a real Odoo only when a test asks (never by `spine-local up`).
-pub async fn seed_catalog(odoo: &spine_odoo::OdooClient, with_stock: bool) -> Result<()> {
-    let codes: Vec<&str> = DEMO_CATALOG.iter().map(|(sku, ..)| *sku).collect();
-    let domain = spine_odoo::Domain::all().is_in("default_code", codes);
-    let existing = odoo
-        .search_read(
-            "product.product",
-            &domain,
-            &["default_code"],
-            &spine_odoo::SearchOpts::default(),
-        )
-        .await?;
-    let present: Vec<&str> = existing
-        .iter()
-        .filter_map(|r| r.get("default_code")?.as_str())
-        .collect();
-    let missing: Vec<_> = DEMO_CATALOG
-        .iter()
-        .filter(|(sku, ..)| !present.contains(sku))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let products: Vec<spine_odoo::Record> = missing
-        .iter()
-        .map(|(sku, name, price, _)| {
-            let value = serde_json::json!({"default_code": sku, "name": name, "list_price": price, "is_storable": true});
-            value.as_object().cloned().unwrap_or_default()
-        })
-        .collect();
-    let ids = odoo.create("product.product", &products).await?;
-    if !with_stock {
-        // A real Odoo books stock through inventory adjustments on a location: leave it.
-        return Ok(());
-    }
-    let quants: Vec<spine_odoo::Record> = ids
-        .iter()
-        .zip(&missing)
-        .map(|(id, (_, _, _, qty))| {
-            serde_json::json!({"product_id": id, "quantity": qty})
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
-    odoo.create("stock.quant", &quants).await?;
-    Ok(())
 }
 
 async fn seed_secrets(stack: &Stack, clients: &Clients, odoo_secret: &serde_json::Value) -> Result<()> {

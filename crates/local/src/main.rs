@@ -36,6 +36,11 @@ enum Command {
         /// Where the HTTP API listens.
         #[arg(long, default_value = "127.0.0.1:3000")]
         http: SocketAddr,
+        /// Where the Lambda Invoke API listens (repeatable), for `cargo lambda invoke`,
+        /// which sends to [::1]:9000 unless told otherwise. An address that cannot be
+        /// bound is reported and skipped.
+        #[arg(long = "invoke-bind", value_name = "ADDRESS", default_values = ["127.0.0.1:9000", "[::1]:9000"])]
+        invoke_binds: Vec<SocketAddr>,
         /// How often scheduled functions run (seconds; 0 = never, invoke by hand).
         #[arg(long, default_value_t = 60)]
         schedule_every: u64,
@@ -63,6 +68,7 @@ async fn main() -> Result<()> {
         bin_dir,
         endpoint,
         http,
+        invoke_binds,
         schedule_every,
         parameters,
         report_after,
@@ -88,8 +94,17 @@ async fn main() -> Result<()> {
         processes: 1,
         extra_env: Default::default(),
     };
-    let host = Host::start(options).await?;
-    print_banner(&host, &endpoint, real_odoo.as_deref());
+    // An error here (e.g. a function crash-looping at start) ends the process non-zero.
+    let mut host = Host::start(options).await?;
+    let mut invoke = Vec::new();
+    for bind in invoke_binds {
+        match host.serve_invoke(bind).await {
+            Ok(address) => invoke.push(address),
+            Err(e) => eprintln!("spine-local: no Lambda Invoke API on {bind}: {e:#}"),
+        }
+    }
+    print_banner(&host, &endpoint, real_odoo.as_deref(), &invoke);
+    println!("Ctrl-C stops everything.");
     if let Some(seconds) = report_after {
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         print_report(&host);
@@ -123,7 +138,31 @@ fn print_report(host: &Host) {
     }
 }
 
-fn print_banner(host: &Host, endpoint: &str, real_odoo: Option<&str>) {
+fn print_invoke_help(host: &Host, listening: &[SocketAddr]) {
+    let Some(first) = listening.first() else {
+        return;
+    };
+    let all: Vec<String> = listening.iter().map(ToString::to_string).collect();
+    println!();
+    println!(
+        "Lambda Invoke API: POST http://{first}/2015-03-31/functions/{{name}}/invocations (on {})",
+        all.join(", ")
+    );
+    let binaries: Vec<&str> = host.stack.functions.iter().map(|f| f.binary.as_str()).collect();
+    println!("  name: a binary or a logical id ({})", binaries.join(", "));
+    let mut command = "cargo lambda invoke".to_owned();
+    if !listening.iter().any(|a| a.ip() == std::net::Ipv6Addr::LOCALHOST) {
+        command.push_str(&format!(" --invoke-address {}", first.ip()));
+    }
+    if first.port() != 9000 {
+        command.push_str(&format!(" --invoke-port {}", first.port()));
+    }
+    println!("  e.g. with cargo-lambda (infra/release installs it into infra/.venv-release/bin):");
+    println!("  {command} order-sync --data-file events/sqs/poison.json");
+    println!("  {command} reconcile --data-file events/reconcile/on-demand.json");
+}
+
+fn print_banner(host: &Host, endpoint: &str, real_odoo: Option<&str>, invoke: &[SocketAddr]) {
     let odoo = match (real_odoo, &host.sim) {
         (Some(url), _) => format!("{url} (real Odoo from ODOO_URL)"),
         (None, Some(sim)) => format!(
@@ -147,5 +186,5 @@ fn print_banner(host: &Host, endpoint: &str, real_odoo: Option<&str>) {
     println!();
     println!("Try a sample (its signature is valid for the local test secrets):");
     println!("  infra/local send events/webhook/shopify-orders-create.json");
-    println!("Ctrl-C stops everything.");
+    print_invoke_help(host, invoke);
 }

@@ -3,9 +3,10 @@
 //!
 //! Invocations wait in one queue per function; whichever process asks for the next event
 //! gets it. A process that exits (crash, kill) fails its in-flight invocation and is
-//! started again, as Lambda replaces a sandbox; an invocation that outlives the
-//! function's timeout kills its process, as Lambda does.
+//! started again ([`crate::process`]), as Lambda replaces a sandbox; an invocation that
+//! outlives the function's timeout kills its process, as Lambda does.
 
+use crate::process::{CrashLoop, kill, supervise};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,12 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Why an invocation produced no response.
@@ -33,6 +31,9 @@ pub enum InvokeError {
     Crashed,
     #[error("the function is not running")]
     Unavailable,
+    /// Every process of the function crash-looped at start (see [`crate::process`]).
+    #[error("the function does not start: {0}")]
+    NotStarted(Box<CrashLoop>),
 }
 
 type Reply = oneshot::Sender<Result<serde_json::Value, InvokeError>>;
@@ -65,15 +66,17 @@ pub struct FunctionHost {
 }
 
 /// One process and the runtime API it talks to.
-struct Slot {
+pub(crate) struct Slot {
     queue: Arc<Mutex<mpsc::Receiver<Invocation>>>,
-    current: Mutex<Option<(String, Reply)>>,
-    pid: AtomicU32,
+    pub(crate) current: Mutex<Option<(String, Reply)>>,
+    pub(crate) pid: AtomicU32,
     timeout: Duration,
-    /// When the current process was spawned, and how long it took to first ask for an
-    /// event (its cold-start initialisation).
-    spawned_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// When the current process was spawned, until it first asks for an event; how long
+    /// that took is its cold-start initialisation.
+    pub(crate) spawned_at: std::sync::Mutex<Option<std::time::Instant>>,
     init: std::sync::Mutex<Vec<Duration>>,
+    /// Set when the slot gave up restarting a process that crashes at start.
+    pub(crate) crash_loop: std::sync::Mutex<Option<CrashLoop>>,
 }
 
 impl FunctionHost {
@@ -92,6 +95,7 @@ impl FunctionHost {
                 timeout: launch.timeout,
                 spawned_at: std::sync::Mutex::new(None),
                 init: std::sync::Mutex::new(Vec::new()),
+                crash_loop: std::sync::Mutex::new(None),
             });
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let address = listener.local_addr()?;
@@ -128,7 +132,12 @@ impl FunctionHost {
     }
 
     /// Invokes the function with an event and waits for its response (or its timeout).
+    /// Fails at once with [`InvokeError::NotStarted`] when no process of the function
+    /// is left (each crash-looped at start).
     pub async fn invoke(&self, event: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
+        if let Some(crash) = self.all_crash_looped() {
+            return Err(InvokeError::NotStarted(Box::new(crash)));
+        }
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Invocation { event, reply })
@@ -143,6 +152,35 @@ impl FunctionHost {
                 self.kill_busy().await;
                 Err(InvokeError::Timeout(self.timeout))
             }
+        }
+    }
+
+    /// The first crash loop of any of the function's processes, if one gave up.
+    pub fn crash_loop(&self) -> Option<CrashLoop> {
+        self.slots.iter().find_map(|slot| lock(&slot.crash_loop).clone())
+    }
+
+    fn all_crash_looped(&self) -> Option<CrashLoop> {
+        let given_up = self.slots.iter().all(|slot| lock(&slot.crash_loop).is_some());
+        given_up.then(|| self.crash_loop()).flatten()
+    }
+
+    /// Waits until every process of the function has asked for its first event
+    /// (`Ok(true)`), or `within` passed (`Ok(false)`: slow, not broken). A process that
+    /// crash-loops at start ends the wait with its [`CrashLoop`].
+    pub async fn ready(&self, within: Duration) -> Result<bool, CrashLoop> {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(crash) = self.crash_loop() {
+                return Err(crash);
+            }
+            if self.slots.iter().all(|slot| !lock(&slot.init).is_empty()) {
+                return Ok(true);
+            }
+            if started.elapsed() >= within {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -196,102 +234,10 @@ impl Drop for FunctionHost {
     }
 }
 
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Locks a std mutex, taking the value even if a panicking thread poisoned it (these
+/// hold plain data that a panic cannot leave half-written).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn kill(pid: u32) {
-    if pid != 0 {
-        // SIGKILL, as Lambda ends a sandbox: no chance to clean up.
-        let _ = std::process::Command::new("kill")
-            .arg("-9")
-            .arg(pid.to_string())
-            .status();
-    }
-}
-
-async fn supervise(
-    launch: FunctionLaunch,
-    index: usize,
-    address: std::net::SocketAddr,
-    slot: Arc<Slot>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let label = format!("{}#{index}", launch.name);
-    let mut failures = 0u32;
-    while !*stop.borrow() {
-        let mut child = match spawn(&launch, address, &label) {
-            Ok(child) => child,
-            Err(e) => {
-                tracing::error!(function = %label, "cannot start {}: {e}", launch.binary.display());
-                return;
-            }
-        };
-        slot.pid.store(child.id().unwrap_or(0), Ordering::SeqCst);
-        *lock(&slot.spawned_at) = Some(std::time::Instant::now());
-        let started = std::time::Instant::now();
-        let status = tokio::select! {
-            status = child.wait() => status.ok(),
-            _ = stop.changed() => { let _ = child.kill().await; None }
-        };
-        slot.pid.store(0, Ordering::SeqCst);
-        if let Some((_, reply)) = slot.current.lock().await.take() {
-            let _ = reply.send(Err(InvokeError::Crashed));
-        }
-        if *stop.borrow() {
-            return;
-        }
-        tracing::warn!(function = %label, ?status, "process exited; starting it again");
-        // A process that dies at once (bad configuration) is not restarted in a hot loop.
-        failures = if started.elapsed() < Duration::from_secs(2) {
-            failures + 1
-        } else {
-            0
-        };
-        tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50)))).await;
-    }
-}
-
-fn spawn(launch: &FunctionLaunch, address: std::net::SocketAddr, label: &str) -> std::io::Result<Child> {
-    let mut command = Command::new(&launch.binary);
-    command
-        .envs(&launch.environment)
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", &launch.name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", launch.memory_mb.to_string())
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{}", launch.name),
-        )
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", label)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = command.spawn()?;
-    for stream in [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let label = label.to_owned();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stream).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                eprintln!("[{label}] {line}");
-            }
-        });
-    }
-    Ok(child)
 }
 
 fn runtime_api(slot: Arc<Slot>) -> Router {

@@ -36,6 +36,8 @@ pub struct FunctionSpec {
     pub logical_id: String,
     /// The binary cargo builds for it (`BuildProperties.Binary`).
     pub binary: String,
+    /// Its deployed name (`FunctionName`, resolved), when the template sets one.
+    pub function_name: Option<String>,
     pub timeout_secs: u64,
     pub memory_mb: u32,
     /// The environment the template gives it, resolved.
@@ -297,6 +299,11 @@ fn function_spec(
             resolve(&value, params, physical, &format!("{at}.Environment.{name}"))?,
         );
     }
+    let function_name = resource
+        .properties
+        .get("FunctionName")
+        .map(|name| resolve(name, params, physical, &format!("{at}.FunctionName")))
+        .transpose()?;
     let mut triggers = Vec::new();
     for (_, event) in resource
         .properties
@@ -312,6 +319,7 @@ fn function_spec(
     Ok(FunctionSpec {
         logical_id: id.to_owned(),
         binary,
+        function_name,
         timeout_secs: number("Timeout", 3),
         memory_mb: u32::try_from(number("MemorySize", 128)).unwrap_or(128),
         environment,
