@@ -8,10 +8,13 @@
 //! missing).
 
 use serde_json::Value;
+use spine_aws::ledger::{DynamoLedger, LedgerTableConfig};
+use spine_core::Envelope;
+use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
 use spine_local::template::Template;
 use spine_local::{Host, HostOptions};
 use spine_odoo::{Domain, OdooClient, SearchOpts};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -26,7 +29,9 @@ fn bin_dir() -> PathBuf {
         .join("debug")
 }
 
-async fn start() -> (Host, OdooClient) {
+/// Parameters giving this test's stack its own names (tests run in parallel on one
+/// emulator), plus `extra`.
+fn parameters(extra: &[(&str, &str)]) -> BTreeMap<String, String> {
     let template = root().join("template.yaml");
     let env = spine_testkit::unique_name("e2e").replace('-', "")[..11].to_owned();
     let defaults = Template::load(&template)
@@ -34,27 +39,37 @@ async fn start() -> (Host, OdooClient) {
         .parameters;
     let webhook_secret = format!("{env}/webhooks");
     let sources = defaults["WebhookSources"].replace("odoo-spine/webhooks", &webhook_secret);
-    let parameters = BTreeMap::from([
+    let mut parameters = BTreeMap::from([
         ("EnvName".to_owned(), env.clone()),
         ("OdooSecretName".to_owned(), format!("{env}/odoo")),
         ("WebhookSecretName".to_owned(), webhook_secret),
         ("StockChannelsSecretName".to_owned(), format!("{env}/stock")),
         ("WebhookSources".to_owned(), sources),
     ]);
-    let real = spine_odoo::OdooConfig::from_env().expect("ODOO_* variables are valid");
-    let sim = odoo_sim::SimConfig::default();
-    let options = HostOptions {
-        template,
+    for (name, value) in extra {
+        parameters.insert((*name).to_owned(), (*value).to_owned());
+    }
+    parameters
+}
+
+fn options(parameters: BTreeMap<String, String>) -> HostOptions {
+    HostOptions {
+        template: root().join("template.yaml"),
         bin_dir: bin_dir(),
         aws_endpoint: spine_testkit::endpoint().to_owned(),
         http_bind: "127.0.0.1:0".parse().expect("address"),
         schedule_every: None,
         parameters,
-        odoo: real.clone(),
-        sim: sim.clone(),
+        odoo: spine_odoo::OdooConfig::from_env().expect("ODOO_* variables are valid"),
+        sim: odoo_sim::SimConfig::default(),
         processes: 1,
         extra_env: Default::default(),
-    };
+    }
+}
+
+async fn start() -> (Host, OdooClient) {
+    let options = options(parameters(&[]));
+    let (real, sim) = (options.odoo.clone(), options.sim.clone());
     let host = Host::start(options).await.unwrap_or_else(|e| {
         panic!("the local spine starts (build the binaries first: cargo build --bins --workspace): {e:#}")
     });
@@ -183,4 +198,290 @@ async fn a_sample_order_becomes_a_confirmed_sale_order_and_a_poison_message_is_p
         .and_then(|v| v.string_value());
     assert_eq!(class, Some("parse"), "{parked:?}");
     host.shutdown().await;
+}
+
+/// A local spine with its Lambda Invoke API on a free port.
+struct Invoker {
+    host: Host,
+    url: String,
+}
+
+impl Invoker {
+    async fn start() -> (Self, OdooClient) {
+        let (mut host, odoo) = start().await;
+        let address = host
+            .serve_invoke("127.0.0.1:0".parse().expect("address"))
+            .await
+            .expect("the Invoke API listens");
+        let url = format!("http://{address}");
+        (Self { host, url }, odoo)
+    }
+
+    /// Exactly what `cargo lambda invoke NAME --data-file FILE` sends: the file as the
+    /// body of a POST, no other header. Answers the status, the function-error header
+    /// and the body as JSON.
+    async fn invoke(&self, function: &str, sample: &str) -> (u16, Option<String>, Value) {
+        let data = std::fs::read_to_string(root().join("events").join(sample)).expect("sample");
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/2015-03-31/functions/{function}/invocations",
+                self.url
+            ))
+            .body(data)
+            .send()
+            .await
+            .expect("the Invoke API answers");
+        let status = response.status().as_u16();
+        let error = response
+            .headers()
+            .get("x-amz-function-error")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{sample}: JSON, got {text}"));
+        (status, error, body)
+    }
+
+    /// Invokes and expects the function's answer (200, no function error).
+    async fn answer(&self, function: &str, sample: &str) -> Value {
+        let (status, error, body) = self.invoke(function, sample).await;
+        assert_eq!((status, error), (200, None), "{sample}: {body}");
+        body
+    }
+}
+
+/// What each webhook sample gets from the real function with the template's sources,
+/// once events/sqs/order.json (the envelope of shopify-orders-create.json) is recorded.
+/// The Stripe and carrier samples are signed for 2026-11-20T10:00:00Z and the function
+/// reads the real clock, so they are stale here (their fresh outcomes are tested with a
+/// fixed clock in functions/webhook/tests).
+fn webhook_expected(name: &str) -> (u16, &'static str) {
+    match name {
+        n if n.starts_with("stripe-") || n.starts_with("carrier-") => (401, "timestamp_stale"),
+        "shopify-ignored-topic.json" => (200, "ignored"),
+        "shopify-orders-create.json" | "shopify-duplicate.json" => (200, "duplicate"),
+        n if n.contains("bad-") => (401, "signature_mismatch"),
+        "shopify-malformed-json.json" => (400, "malformed_json"),
+        "shopify-missing-sku.json" => (422, "unprocessable_payload"),
+        "shopify-oversize.json" => (413, "payload_too_large"),
+        "shopify-wrong-content-type.json" => (415, "unsupported_media_type"),
+        "unknown-source.json" => (404, "unknown_source"),
+        _ => (202, "accepted"),
+    }
+}
+
+/// Every `*.json` under events/, as `dir/file.json`.
+fn all_samples() -> BTreeSet<String> {
+    let mut samples = BTreeSet::new();
+    for dir in std::fs::read_dir(root().join("events")).expect("events/") {
+        let dir = dir.expect("entry").path();
+        for file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") {
+                let trigger = dir.file_name().expect("dir name").to_string_lossy().into_owned();
+                samples.insert(format!("{trigger}/{name}"));
+            }
+        }
+    }
+    samples
+}
+
+async fn ledger(host: &Host) -> DynamoLedger {
+    let table = host.stack.physical.refs["LedgerTable"].clone();
+    DynamoLedger::new(spine_testkit::dynamodb().await, LedgerTableConfig { table })
+}
+
+/// The envelopes of an SQS sample, recorded RECEIVED as the webhook would have (an event
+/// the webhook already took is left as it is).
+async fn receive(ledger: &DynamoLedger, sample: &str) -> Vec<Envelope> {
+    let text = std::fs::read_to_string(root().join("events").join(sample)).expect("sample");
+    let event: Value = serde_json::from_str(&text).expect("an SQS event");
+    let mut envelopes = Vec::new();
+    for record in event["Records"].as_array().into_iter().flatten() {
+        let envelope = Envelope::from_json(record["body"].as_str().unwrap_or_default()).expect("an envelope");
+        ledger
+            .put_received(&ledger_entry(&envelope))
+            .await
+            .expect("ledger put");
+        envelopes.push(envelope);
+    }
+    envelopes
+}
+
+fn ledger_entry(envelope: &Envelope) -> LedgerEntry {
+    LedgerEntry {
+        event_key: envelope.event_key.clone(),
+        source: envelope.source.clone(),
+        source_event_id: envelope.source_event_id.clone(),
+        flow: envelope.flow(),
+        business_key: envelope.business_key.clone(),
+        contract_version: envelope.contract().to_string(),
+        topic: envelope.topic.clone(),
+        correlation_id: envelope.correlation_id.clone(),
+        received_at: envelope.received_at,
+        occurred_at: Some(envelope.occurred_at),
+        amount: envelope.event.amount(),
+        status: LedgerStatus::Received,
+        updated_at: envelope.received_at,
+        history: vec![],
+        payload: serde_json::to_value(&envelope.event).expect("event as JSON"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_sends_it() {
+    let (spine, odoo) = Invoker::start().await;
+    let mut exercised = BTreeSet::new();
+
+    // Operator requests first, while every DLQ is empty.
+    for sample in ["list.json", "dry-run.json", "filtered.json", "by-event-keys.json"] {
+        let answer = spine.answer("redrive", &format!("redrive/{sample}")).await;
+        let matched = answer.get("matched").or_else(|| answer.get("count"));
+        assert_eq!(matched, Some(&Value::from(0)), "{sample}: {answer}");
+        exercised.insert(format!("redrive/{sample}"));
+    }
+    let (status, error, body) = spine.invoke("RedriveFunction", "redrive/discard.json").await;
+    assert_eq!((status, error.as_deref()), (500, Some("Unhandled")), "{body}");
+    let message = body["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("no parked message"), "{body}");
+    exercised.insert("redrive/discard.json".to_owned());
+
+    // SQS batches, in the order a business goes: order, payment, shipment, refund.
+    let ledger = ledger(&spine.host).await;
+    for (sample, function) in [
+        ("sqs/order.json", "order-sync"),
+        ("sqs/payment.json", "payment-sync"),
+        ("sqs/shipment.json", "ShipmentSyncFunction"),
+        ("sqs/refund.json", "refund-sync"),
+    ] {
+        let envelopes = receive(&ledger, sample).await;
+        let answer = spine.answer(function, sample).await;
+        assert_eq!(answer, serde_json::json!({"batchItemFailures": []}), "{sample}");
+        for envelope in &envelopes {
+            let entry = ledger
+                .get(&envelope.event_key)
+                .await
+                .expect("ledger")
+                .expect("entry");
+            assert!(
+                matches!(entry.status, LedgerStatus::Applied { .. }),
+                "{sample}: {:?}",
+                entry.status
+            );
+        }
+        exercised.insert(sample.to_owned());
+    }
+    // Webhooks, after the SQS samples recorded the order event they carry.
+    let webhooks = all_samples().into_iter().filter(|s| s.starts_with("webhook/"));
+    for sample in webhooks {
+        let answer = spine.answer("webhook", &sample).await;
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap_or("")).expect("JSON body");
+        let (status, word) = webhook_expected(sample.trim_start_matches("webhook/"));
+        assert_eq!(answer["statusCode"], status, "{sample}: {body}");
+        let field = if status >= 400 { "error" } else { "status" };
+        assert_eq!(body[field], word, "{sample}: {body}");
+        exercised.insert(sample);
+    }
+
+    let journal = spine_local::odoo::bank_journal(&odoo)
+        .await
+        .expect("Odoo answers");
+    assert_eq!(
+        spine.host.stack.parameters.get("DefaultBankJournal").cloned(),
+        journal.map(|id| id.to_string()),
+        "the payment above was applied with the simulator's own bank journal"
+    );
+
+    // The poison batch: neither message is an envelope; both are reported failed.
+    let answer = spine.answer("order-sync", "sqs/poison.json").await;
+    let mut failed: Vec<&str> = answer["batchItemFailures"]
+        .as_array()
+        .expect("batchItemFailures")
+        .iter()
+        .filter_map(|f| f["itemIdentifier"].as_str())
+        .collect();
+    failed.sort_unstable();
+    assert_eq!(
+        failed,
+        [
+            "0a1b2c3d-0000-4000-8000-706f69730001",
+            "0a1b2c3d-0000-4000-8000-706f69730002"
+        ]
+    );
+    exercised.insert("sqs/poison.json".to_owned());
+
+    // Schedules and on-demand reconciliation.
+    let pushed = spine.answer("stock-push", "schedule/stock-push.json").await;
+    assert_eq!(
+        pushed["channels"],
+        serde_json::json!([]),
+        "no channel in the template's default: {pushed}"
+    );
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let report = spine.answer("reconcile", "schedule/reconcile.json").await;
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some(&*yesterday), Some(&*yesterday)),
+        "{report}"
+    );
+    let report = spine.answer("reconcile", "reconcile/on-demand.json").await;
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some("2026-11-20"), Some("2026-11-22")),
+        "{report}"
+    );
+    assert!(report["heal_plan"].is_null(), "{report}");
+    let report = spine.answer("reconcile", "reconcile/heal.json").await;
+    assert!(report["healed"].is_object(), "{report}");
+    let (status, error, body) = spine.invoke("reconcile", "reconcile/bad-window.json").await;
+    assert_eq!((status, error.as_deref()), (500, Some("Unhandled")), "{body}");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("before it starts"),
+        "{body}"
+    );
+    exercised.extend(
+        [
+            "schedule/stock-push.json",
+            "schedule/reconcile.json",
+            "reconcile/on-demand.json",
+        ]
+        .into_iter()
+        .chain(["reconcile/heal.json", "reconcile/bad-window.json"])
+        .map(str::to_owned),
+    );
+
+    assert_eq!(
+        exercised,
+        all_samples(),
+        "every sample in events/ has an expectation here"
+    );
+    let (status, _, body) = spine.invoke("no-such-function", "sqs/order.json").await;
+    assert_eq!(
+        (status, body["errorType"].as_str()),
+        (404, Some("ResourceNotFoundException"))
+    );
+    spine.host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_refuses_to_start_stops_the_start_with_its_name_and_error() {
+    let options = options(parameters(&[("WebhookSources", "not json")]));
+
+    let error = match Host::start(options).await {
+        Ok(host) => {
+            host.shutdown().await;
+            panic!("the local spine must not start with a webhook function that cannot");
+        }
+        Err(e) => format!("{e:#}"),
+    };
+
+    assert!(
+        error.contains("function WebhookFunction#0 exited 3 times"),
+        "{error}"
+    );
+    assert!(error.contains("environment variable WEBHOOK_SOURCES"), "{error}");
+    assert!(!error.contains("Stack backtrace"), "{error}");
 }
