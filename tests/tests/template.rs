@@ -48,7 +48,7 @@ fn code_environment() -> BTreeMap<&'static str, BTreeSet<String>> {
         spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE,
         r::REPORTS_TABLE,
         reconcile::ENV_ODOO_SECRET_ID,
-        r::UTC_OFFSET,
+        r::TIME_ZONE,
         r::TOLERANCE_MINOR,
         r::SLA_MINUTES,
     ];

@@ -1,12 +1,15 @@
 //! Reconciliation (issue 7): proves that Odoo holds what the spine accepted.
 //!
-//! - [`Reconciler::run`] compares the ledger with Odoo over a [`Window`] of local days:
-//!   counts and totals per currency per flow and day, and every exception: missing
-//!   (APPLIED in the ledger, absent in Odoo), unknown (a spine external id on a sale
-//!   order dated in the window, without a ledger entry), duplicates (several sale orders
-//!   for one `client_order_ref`), mismatches (total beyond the tolerance, payment versus
-//!   invoice, invoice not paid), stuck (RECEIVED/QUEUED beyond the flow's SLA) and parked
-//!   (DLQ depth and oldest age). The answer is a [`Report`] (`report.v1`).
+//! - [`Reconciler::run`] compares the ledger with Odoo over a [`Window`] of local days
+//!   (in a [`DayZone`]: a fixed offset or an IANA zone with daylight saving): counts and
+//!   totals per currency per flow and day, and every exception: missing (APPLIED in the
+//!   ledger, absent in Odoo), unknown (a spine external id on a sale order, invoice,
+//!   credit note or payment dated in the window, without a ledger entry), duplicates
+//!   (several live records for one source id: orders per `client_order_ref`, invoices
+//!   per order, credit notes per refund marker, payments per memo), mismatches (total
+//!   beyond the tolerance, payment versus invoice, invoice not paid), stuck
+//!   (RECEIVED/QUEUED beyond the flow's SLA) and parked (DLQ depth and oldest age). The
+//!   answer is a [`Report`] (`report.v1`).
 //! - [`ReportStore`] keeps reports by run id in DynamoDB; [`render_table`] and
 //!   [`render_html`] are the operator's views; [`metrics`] has the EMF lines.
 //! - [`Healer`] re-enqueues missing events from the ledger's stored envelope: a dry-run

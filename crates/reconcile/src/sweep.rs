@@ -4,11 +4,12 @@
 //! (duplicates, including copies made by hand without an external id).
 //!
 //! Per page of one model, at most three round trips: the page (`search_read` with the
-//! date, key and link fields only), the other live records sharing the page's keys
-//! whatever their date (a copy typed in today of an order placed last week is still a
-//! duplicate of it; skipped when the page brings no new key), and the spine external
-//! ids of the page and of those records (`ir.model.data`). Memory: one page, its
-//! groups, and the keys already looked up.
+//! date, state, key and link fields only), the other live records sharing the page's
+//! keys whatever their date (a copy typed in today of an order placed last week is
+//! still a duplicate of it; the page's own records are excluded, so the answer is
+//! usually empty; skipped when the page brings no new key), and the spine external ids
+//! of the page and of those records (`ir.model.data`). Memory: one page, its groups,
+//! and the keys already looked up.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -60,11 +61,13 @@ impl Sweep<'_> {
                 break;
             };
             after = last;
-            let fresh: Vec<&Row> = rows
-                .iter()
-                .filter(|r| r.key.as_ref().is_some_and(|k| looked_up.insert(k.clone())))
-                .collect();
-            let groups = self.groups(spec, &fresh).await?;
+            let mut fresh: HashSet<String> = HashSet::new();
+            for key in rows.iter().filter_map(|r| r.key.as_ref()) {
+                if looked_up.insert(key.clone()) {
+                    fresh.insert(key.clone());
+                }
+            }
+            let groups = self.groups(spec, &rows, &fresh).await?;
             let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             ids.extend(groups.values().filter(|g| g.len() > 1).flatten().map(|r| r.id));
             let names = self.spine_names(spec, ids).await?;
@@ -117,22 +120,35 @@ impl Sweep<'_> {
             .map_err(ReconcileError::odoo("sweep a page"))
     }
 
-    /// Every live record sharing a key of `rows`, whatever its date, grouped by key
-    /// (only the keys of `rows`: a link can bring other keys along).
-    async fn groups(&self, spec: &Spec, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, ReconcileError> {
-        let keys: HashSet<&str> = rows.iter().filter_map(|r| r.key.as_deref()).collect();
-        if keys.is_empty() {
-            return Ok(BTreeMap::new());
+    /// Every live record carrying one of the `fresh` keys, whatever its date, grouped
+    /// by key: the page's own, and the others found in Odoo (only those keys: a link can
+    /// bring other keys along).
+    async fn groups(
+        &self,
+        spec: &Spec,
+        page: &[Row],
+        fresh: &HashSet<String>,
+    ) -> Result<BTreeMap<String, Vec<Row>>, ReconcileError> {
+        let mut groups: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+        let carrying = |r: &&Row| r.key.as_ref().is_some_and(|k| fresh.contains(k));
+        for row in page.iter().filter(carrying).filter(|r| r.live) {
+            groups
+                .entry(row.key.clone().unwrap_or_default())
+                .or_default()
+                .push(row.clone());
         }
-        let live = selected(spec).not_in("state", spec.cancelled.iter().copied());
+        let others = selected(spec)
+            .not_in("state", spec.cancelled.iter().copied())
+            .not_in("id", page.iter().map(|r| r.id));
         let domain = match spec.key {
-            Key::Field(field) => live.is_in(field, keys.iter().copied()),
+            Key::Field(_) if fresh.is_empty() => return Ok(groups),
+            Key::Field(field) => others.is_in(field, fresh.iter().map(String::as_str)),
             Key::Marker { link, .. } => {
-                let links: HashSet<i64> = rows.iter().filter_map(|r| r.link).collect();
+                let links: HashSet<i64> = page.iter().filter(carrying).filter_map(|r| r.link).collect();
                 if links.is_empty() {
-                    return Ok(BTreeMap::new());
+                    return Ok(groups);
                 }
-                live.is_in(link, links)
+                others.is_in(link, links)
             }
         };
         let records = self
@@ -140,9 +156,8 @@ impl Sweep<'_> {
             .search_read(spec.model, &domain, &spec.fields(), &SearchOpts::default())
             .await
             .map_err(ReconcileError::odoo("look up records sharing a key"))?;
-        let mut groups: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         for row in records.iter().filter_map(|r| Row::of(spec, r, self.zone)) {
-            if let Some(key) = row.key.clone().filter(|k| keys.contains(k.as_str())) {
+            if let Some(key) = row.key.clone().filter(|k| fresh.contains(k)) {
                 groups.entry(key).or_default().push(row);
             }
         }

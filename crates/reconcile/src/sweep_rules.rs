@@ -120,8 +120,8 @@ impl Spec {
             Dated::At(f) | Dated::On(f) => f,
         };
         match self.key {
-            Key::Field(f) => vec![date, f],
-            Key::Marker { field, link } => vec![date, field, link],
+            Key::Field(f) => vec![date, "state", f],
+            Key::Marker { field, link } => vec![date, "state", field, link],
         }
     }
 
@@ -140,6 +140,8 @@ pub(crate) struct Row {
     pub key: Option<String>,
     /// The many2one a [`Key::Marker`] lookup follows.
     pub link: Option<i64>,
+    /// Not in one of the spec's cancelled states: a copy that still counts.
+    pub live: bool,
 }
 
 impl Row {
@@ -158,11 +160,13 @@ impl Row {
                 record.get(link).and_then(m2o_id),
             ),
         };
+        let live = !text("state").is_some_and(|s| spec.cancelled.contains(&s));
         Some(Self {
             id,
             day,
             key: key.map(str::to_owned),
             link,
+            live,
         })
     }
 }

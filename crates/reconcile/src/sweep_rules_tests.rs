@@ -15,6 +15,7 @@ fn row(id: i64, day: &str) -> Row {
         day: day.parse().ok(),
         key: None,
         link: None,
+        live: true,
     }
 }
 
@@ -127,6 +128,9 @@ fn rows_read_each_models_date_key_and_link() {
     )
     .unwrap();
     assert_eq!((r.day, r.key), (Some("2026-11-20".parse().unwrap()), None));
+    let cancelled = record(json!({"id": 6, "date": "2026-11-20", "memo": "m", "state": "canceled"}));
+    assert!(!Row::of(payments, &cancelled, plus7).unwrap().live);
+    assert!(r.live, "a record without a state counts");
     let credit = spec("account.move", "refund");
     let r = Row::of(
         credit,

@@ -2,7 +2,7 @@
 //! handler, callable from tests and a local runner.
 //!
 //! Two triggers: the EventBridge schedule (daily; the window is yesterday in the
-//! configured offset, no healing) and a direct invoke `{"from": "2026-11-20", "to":
+//! configured time zone, no healing) and a direct invoke `{"from": "2026-11-20", "to":
 //! "2026-11-22", "heal": false}`. The handler runs [`Reconciler::run`], stores the
 //! report, logs one summary line, writes the EMF lines, and with `"heal": true` logs
 //! the dry-run plan first and then re-enqueues the missing events. It answers the run

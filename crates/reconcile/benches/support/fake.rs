@@ -1,7 +1,7 @@
 //! The benchmark's fakes: a ledger that generates its pages on demand, and a
 //! hash-indexed Odoo stand-in answering the JSON-2 calls reconciliation makes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -24,6 +24,16 @@ pub fn deleted(i: usize) -> bool {
 /// One event in 100 has another total in Odoo.
 pub fn changed(i: usize) -> bool {
     i % 100 == 13
+}
+
+/// One event in 100 has a copy typed in by hand (same reference, no external id).
+pub fn copied(i: usize) -> bool {
+    i % 100 == 21
+}
+
+/// The stand-in's database id of event `i`'s hand-made copy.
+pub fn copy_id(i: usize) -> i64 {
+    10_000_000 + i as i64
 }
 
 /// The external id name of event `i`'s order.
@@ -218,6 +228,8 @@ async fn answer(
                         Some(json!({"id": id, "name": n, "model": "sale.order", "res_id": id}))
                     })
                     .collect()
+            } else if term(&body, "model", "=").and_then(Value::as_str) != Some("sale.order") {
+                vec![]
             } else {
                 ids(term(&body, "res_id", "in"))
                     .into_iter()
@@ -231,6 +243,25 @@ async fn answer(
             .filter(|id| data.present(*id))
             .map(|id| data.order(id))
             .collect(),
+        // The sweep's duplicate lookup: every order carrying one of the references.
+        "sale.order" if term(&body, "client_order_ref", "in").is_some() => {
+            let skip: HashSet<i64> = ids(term(&body, "id", "not in")).into_iter().collect();
+            term(&body, "client_order_ref", "in")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str()?.strip_prefix("#B")?.parse::<usize>().ok())
+                .flat_map(|i| {
+                    let id = i as i64 + 1;
+                    let copy = copied(i).then(|| {
+                        json!({"id": copy_id(i), "client_order_ref": format!("#B{i}"),
+                        "date_order": data.date})
+                    });
+                    data.present(id).then(|| data.order(id)).into_iter().chain(copy)
+                })
+                .filter(|row| !row["id"].as_i64().is_some_and(|id| skip.contains(&id)))
+                .collect()
+        }
         "sale.order" => {
             let after = term(&body, "id", ">").and_then(Value::as_i64).unwrap_or(0);
             let limit = body.get("limit").and_then(Value::as_i64).unwrap_or(80);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
-use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1, PaymentV1};
+use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1, PaymentV1, RefundV1};
 use spine_core::ledger::{LedgerStatus, OdooRecords};
 use spine_core::{
     CorrelationId, Currency, Envelope, Flow, Ledger, LedgerEntry, Money, Sku, SourceEventId, SourceName,
@@ -82,6 +82,29 @@ pub fn envelope(order: OrderV1, received: DateTime<Utc>) -> Envelope {
         order.placed_at,
         received,
         CanonicalEvent::OrderV1(order),
+    )
+    .unwrap()
+}
+
+/// Stripe's refund of `order`'s whole total, refunded and received at `at`.
+pub fn refund(order: &OrderV1, at: DateTime<Utc>) -> Envelope {
+    let shopify = SourceName::parse("shopify").unwrap();
+    let event = RefundV1 {
+        refund_id: SourceEventId::parse(&unique("re")).unwrap(),
+        payment_id: None,
+        order: order.order_ref(&shopify),
+        amount: order.total,
+        refunded_at: at,
+        reason: Some("damaged".into()),
+    };
+    Envelope::new(
+        SourceName::parse("stripe").unwrap(),
+        SourceEventId::parse(&unique("evt")).unwrap(),
+        "charge.refunded",
+        CorrelationId::generate(),
+        at,
+        at,
+        CanonicalEvent::RefundV1(event),
     )
     .unwrap()
 }
@@ -212,7 +235,7 @@ pub async fn world(target: &Target) -> World {
         // The last one is confirmed, so that it can be invoiced and paid.
         let sync = if i == 4 { &paying } else { &syncer };
         let done = sync.apply(&envelope).await.expect("order applied");
-        record_applied(&ledger, &envelope, &done.touched).await;
+        record_applied(ledger.as_ref(), &envelope, &done.touched).await;
         order_ids.push(done.touched[0].id);
         applied.push(envelope);
     }
@@ -221,7 +244,7 @@ pub async fn world(target: &Target) -> World {
     };
     let paid = payment(paid_order, at(day, 12));
     let done = paying.apply(&paid).await.expect("payment applied");
-    record_applied(&ledger, &paid, &done.touched).await;
+    record_applied(ledger.as_ref(), &paid, &done.touched).await;
     let payment_id = done
         .touched
         .iter()
@@ -281,7 +304,7 @@ pub async fn world(target: &Target) -> World {
 }
 
 /// The ledger's RECEIVED, QUEUED and APPLIED marks for an event the sync applied.
-async fn record_applied(ledger: &DynamoLedger, envelope: &Envelope, touched: &[spine_sync::Touched]) {
+pub async fn record_applied(ledger: &dyn Ledger, envelope: &Envelope, touched: &[spine_sync::Touched]) {
     ledger.put_received(&entry(envelope)).await.unwrap();
     let when = envelope.received_at + Duration::seconds(5);
     ledger
@@ -295,7 +318,7 @@ async fn record_applied(ledger: &DynamoLedger, envelope: &Envelope, touched: &[s
 }
 
 /// The first bank journal of the database.
-async fn bank_journal(odoo: &OdooClient) -> i64 {
+pub async fn bank_journal(odoo: &OdooClient) -> i64 {
     let opts = SearchOpts {
         limit: Some(1),
         order: Some("id asc".into()),
