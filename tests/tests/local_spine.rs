@@ -291,8 +291,8 @@ async fn ledger(host: &Host) -> DynamoLedger {
     DynamoLedger::new(spine_testkit::dynamodb().await, LedgerTableConfig { table })
 }
 
-/// The envelopes of an SQS sample, recorded RECEIVED as the webhook would have (an event
-/// the webhook already took is left as it is).
+/// The envelopes of an SQS sample, each recorded RECEIVED with exactly the entry the
+/// webhook writes when it accepts an event (the sync functions mark that entry).
 async fn receive(ledger: &DynamoLedger, sample: &str) -> Vec<Envelope> {
     let text = std::fs::read_to_string(root().join("events").join(sample)).expect("sample");
     let event: Value = serde_json::from_str(&text).expect("an SQS event");
@@ -300,32 +300,12 @@ async fn receive(ledger: &DynamoLedger, sample: &str) -> Vec<Envelope> {
     for record in event["Records"].as_array().into_iter().flatten() {
         let envelope = Envelope::from_json(record["body"].as_str().unwrap_or_default()).expect("an envelope");
         ledger
-            .put_received(&ledger_entry(&envelope))
+            .put_received(&LedgerEntry::received(&envelope, "webhook").expect("entry"))
             .await
             .expect("ledger put");
         envelopes.push(envelope);
     }
     envelopes
-}
-
-fn ledger_entry(envelope: &Envelope) -> LedgerEntry {
-    LedgerEntry {
-        event_key: envelope.event_key.clone(),
-        source: envelope.source.clone(),
-        source_event_id: envelope.source_event_id.clone(),
-        flow: envelope.flow(),
-        business_key: envelope.business_key.clone(),
-        contract_version: envelope.contract().to_string(),
-        topic: envelope.topic.clone(),
-        correlation_id: envelope.correlation_id.clone(),
-        received_at: envelope.received_at,
-        occurred_at: Some(envelope.occurred_at),
-        amount: envelope.event.amount(),
-        status: LedgerStatus::Received,
-        updated_at: envelope.received_at,
-        history: vec![],
-        payload: serde_json::to_value(&envelope.event).expect("event as JSON"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
