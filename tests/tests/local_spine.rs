@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig};
-use spine_core::Envelope;
 use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
+use spine_core::{Envelope, EventKey};
 use spine_local::template::Template;
 use spine_local::{Host, HostOptions};
 use spine_odoo::{Domain, OdooClient, SearchOpts};
@@ -68,7 +68,11 @@ fn options(parameters: BTreeMap<String, String>) -> HostOptions {
 }
 
 async fn start() -> (Host, OdooClient) {
-    let options = options(parameters(&[]));
+    start_with(&[]).await
+}
+
+async fn start_with(extra: &[(&str, &str)]) -> (Host, OdooClient) {
+    let options = options(parameters(extra));
     let (real, sim) = (options.odoo.clone(), options.sim.clone());
     let host = Host::start(options).await.unwrap_or_else(|e| {
         panic!("the local spine starts (build the binaries first: cargo build --bins --workspace): {e:#}")
@@ -207,8 +211,8 @@ struct Invoker {
 }
 
 impl Invoker {
-    async fn start() -> (Self, OdooClient) {
-        let (mut host, odoo) = start().await;
+    async fn start(extra: &[(&str, &str)]) -> (Self, OdooClient) {
+        let (mut host, odoo) = start_with(extra).await;
         let address = host
             .serve_invoke("127.0.0.1:0".parse().expect("address"))
             .await
@@ -310,7 +314,12 @@ async fn receive(ledger: &DynamoLedger, sample: &str) -> Vec<Envelope> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_sends_it() {
-    let (spine, odoo) = Invoker::start().await;
+    // A payment waiting on its order is tried again after a second, not 30.
+    let quick_retry = [
+        ("DependencyRetrySeconds", "1"),
+        ("DependencyRetryMaxSeconds", "2"),
+    ];
+    let (spine, odoo) = Invoker::start(&quick_retry).await;
     let mut exercised = BTreeSet::new();
 
     // Operator requests first, while every DLQ is empty.
@@ -352,6 +361,7 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
         exercised.insert(sample.to_owned());
     }
     // Webhooks, after the SQS samples recorded the order event they carry.
+    let mut accepted = Vec::new();
     let webhooks = all_samples().into_iter().filter(|s| s.starts_with("webhook/"));
     for sample in webhooks {
         let answer = spine.answer("webhook", &sample).await;
@@ -360,7 +370,34 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
         assert_eq!(answer["statusCode"], status, "{sample}: {body}");
         let field = if status >= 400 { "error" } else { "status" };
         assert_eq!(body[field], word, "{sample}: {body}");
+        if status == 202 {
+            let key = body["event_key"].as_str().expect("an accepted event's key");
+            accepted.push((sample.clone(), EventKey::parse(key).expect("an event key")));
+        }
         exercised.insert(sample);
+    }
+    // Each accepted event goes through its queue to its flow's function and into Odoo.
+    for (sample, key) in &accepted {
+        let status = wait_for(&format!("{sample} applied or parked"), || async {
+            let entry = ledger.get(key).await.ok()??;
+            let done = matches!(
+                entry.status,
+                LedgerStatus::Applied { .. } | LedgerStatus::Parked { .. }
+            );
+            done.then_some(entry.status)
+        })
+        .await;
+        // The update arrives for an order the template's ConfirmOrders already
+        // confirmed: Odoo only updates quotations, so it is parked with that reason.
+        let updates_a_confirmed_order = sample.ends_with("shopify-orders-updated.json");
+        match status {
+            LedgerStatus::Applied { .. } => assert!(!updates_a_confirmed_order, "{sample}"),
+            LedgerStatus::Parked { reason_class, .. } => {
+                assert!(updates_a_confirmed_order, "{sample}: parked {reason_class}");
+                assert_eq!(reason_class, "business", "{sample}");
+            }
+            other => panic!("{sample}: {other:?}"),
+        }
     }
 
     let journal = spine_local::odoo::bank_journal(&odoo)

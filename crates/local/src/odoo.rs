@@ -5,6 +5,10 @@ use anyhow::{Context, Result};
 use odoo_sim::SimHandle;
 use secrecy::ExposeSecret;
 
+/// Currencies the samples use besides the company's: activated in the simulator, as an
+/// Odoo admin would in the accounting settings (a fresh Odoo has them inactive).
+pub const SAMPLE_CURRENCIES: &[&str] = &["IDR"];
+
 /// The template parameter naming the bank journal of payments from unnamed sources.
 pub const PARAM_DEFAULT_BANK_JOURNAL: &str = "DefaultBankJournal";
 
@@ -57,6 +61,7 @@ pub async fn start(real: Option<&spine_odoo::OdooConfig>, sim: &odoo_sim::SimCon
     )?;
     let client = spine_odoo::OdooClient::new(config)?;
     seed_catalog(&client, true).await?;
+    activate_currencies(&client, SAMPLE_CURRENCIES).await?;
     let bank_journal = bank_journal(&client)
         .await?
         .context("the Odoo simulator has no bank journal (account.journal of type bank)")?;
@@ -72,6 +77,27 @@ pub async fn start(real: Option<&spine_odoo::OdooConfig>, sim: &odoo_sim::SimCon
         sim: Some(handle),
         bank_journal: Some(bank_journal),
     })
+}
+
+/// Makes the named currencies active (the simulator only: on a real Odoo that is its
+/// owner's decision, and an order in an inactive currency is rightly parked).
+pub async fn activate_currencies(odoo: &spine_odoo::OdooClient, names: &[&str]) -> Result<()> {
+    let domain = spine_odoo::Domain::all().is_in("name", names.to_vec());
+    let mut context = spine_odoo::Kwargs::new();
+    context.insert("active_test".to_owned(), serde_json::Value::Bool(false));
+    let options = spine_odoo::SearchOpts {
+        context: Some(context),
+        ..Default::default()
+    };
+    let ids = odoo.search("res.currency", &domain, &options).await?;
+    let mut active = spine_odoo::Record::new();
+    active.insert("active".to_owned(), serde_json::Value::Bool(true));
+    if !ids.is_empty() {
+        odoo.write("res.currency", &ids, &active)
+            .await
+            .context("activating the samples' currencies in the simulator")?;
+    }
+    Ok(())
 }
 
 /// The id of the first active bank journal (lowest id), asked of Odoo itself.
