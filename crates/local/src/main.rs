@@ -109,7 +109,12 @@ async fn main() -> Result<()> {
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         print_report(&host);
     }
-    tokio::signal::ctrl_c().await?;
+    // Ctrl-C, or SIGTERM from `timeout`/`kill`: either way every process started is stopped.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        stopped = tokio::signal::ctrl_c() => stopped?,
+        _ = terminate.recv() => {}
+    }
     eprintln!("stopping…");
     host.shutdown().await;
     Ok(())
