@@ -48,7 +48,8 @@ enum Command {
         #[arg(long = "parameter", value_name = "NAME=VALUE")]
         parameters: Vec<String>,
         /// Print each function's cold-start initialisation time and peak memory this many
-        /// seconds after start (then keep running).
+        /// seconds after start (then keep running): with all processes starting together,
+        /// and each function's first process restarted alone on the idle host.
         #[arg(long, value_name = "SECONDS")]
         report_after: Option<u64>,
     },
@@ -107,7 +108,7 @@ async fn main() -> Result<()> {
     println!("Ctrl-C stops everything.");
     if let Some(seconds) = report_after {
         tokio::time::sleep(Duration::from_secs(seconds)).await;
-        print_report(&host);
+        print_report(&host).await;
     }
     // Ctrl-C, or SIGTERM from `timeout`/`kill`: either way every process started is stopped.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -121,24 +122,31 @@ async fn main() -> Result<()> {
 }
 
 /// Cold-start initialisation (process start to its first request for an event) and peak
-/// resident memory of each function's processes.
-fn print_report(host: &Host) {
-    println!(
-        "{:<22} {:>10} {:>10} {:>12}",
-        "function", "init min", "init max", "peak memory"
-    );
+/// resident memory of each function: first as every process started at once with the
+/// host, then each function restarted alone, one after the other, on an idle host.
+async fn print_report(host: &Host) {
+    let ms =
+        |d: Option<&Duration>| d.map_or("-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0));
+    let mut rows = Vec::new();
     for (name, function) in &host.functions {
         let times = function.init_times();
-        let ms = |d: Option<&Duration>| {
-            d.map_or("-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
-        };
         let peak = function
             .peak_memory_kib()
             .map_or("-".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        rows.push((name, ms(times.iter().min()), ms(times.iter().max()), peak));
+    }
+    println!(
+        "{:<22} {:>14} {:>14} {:>12} {:>12}",
+        "function", "init together", "(max)", "init alone", "peak memory"
+    );
+    for (name, together_min, together_max, peak) in rows {
+        let alone = match host.function(name) {
+            Some(function) => function.cold_start_alone(Duration::from_secs(30)).await,
+            None => None,
+        };
         println!(
-            "{name:<22} {:>10} {:>10} {peak:>12}",
-            ms(times.iter().min()),
-            ms(times.iter().max())
+            "{name:<22} {together_min:>14} {together_max:>14} {:>12} {peak:>12}",
+            ms(alone.as_ref())
         );
     }
 }

@@ -206,6 +206,23 @@ impl FunctionHost {
             .collect()
     }
 
+    /// Kills the function's first process while nothing else starts and waits for its
+    /// replacement to ask for an event: a cold start on an otherwise idle machine, not
+    /// one of many processes starting at once. `None` if it is not back `within`.
+    pub async fn cold_start_alone(&self, within: Duration) -> Option<Duration> {
+        let slot = self.slots.first()?;
+        let before = lock(&slot.init).len();
+        kill(slot.pid.load(Ordering::SeqCst));
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if let Some(init) = lock(&slot.init).get(before) {
+                return Some(*init);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
     /// The largest peak resident memory (VmHWM, KiB) of the function's live processes.
     pub fn peak_memory_kib(&self) -> Option<u64> {
         self.slots
