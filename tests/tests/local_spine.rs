@@ -312,38 +312,35 @@ async fn receive(ledger: &DynamoLedger, sample: &str) -> Vec<Envelope> {
     envelopes
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_sends_it() {
-    // A payment waiting on its order is tried again after a second, not 30.
-    let quick_retry = [
-        ("DependencyRetrySeconds", "1"),
-        ("DependencyRetryMaxSeconds", "2"),
-    ];
-    let (spine, odoo) = Invoker::start(&quick_retry).await;
-    let mut exercised = BTreeSet::new();
-
-    // Operator requests first, while every DLQ is empty.
+/// Operator requests, while every DLQ is empty: nothing matches, a discard has nothing.
+async fn redrive_samples(spine: &Invoker) -> Vec<String> {
+    let mut exercised = Vec::new();
     for sample in ["list.json", "dry-run.json", "filtered.json", "by-event-keys.json"] {
         let answer = spine.answer("redrive", &format!("redrive/{sample}")).await;
         let matched = answer.get("matched").or_else(|| answer.get("count"));
         assert_eq!(matched, Some(&Value::from(0)), "{sample}: {answer}");
-        exercised.insert(format!("redrive/{sample}"));
+        exercised.push(format!("redrive/{sample}"));
     }
     let (status, error, body) = spine.invoke("RedriveFunction", "redrive/discard.json").await;
     assert_eq!((status, error.as_deref()), (500, Some("Unhandled")), "{body}");
     let message = body["errorMessage"].as_str().unwrap_or_default();
     assert!(message.contains("no parked message"), "{body}");
-    exercised.insert("redrive/discard.json".to_owned());
+    exercised.push("redrive/discard.json".to_owned());
+    exercised
+}
 
-    // SQS batches, in the order a business goes: order, payment, shipment, refund.
-    let ledger = ledger(&spine.host).await;
+/// The flows' batches in the order a business goes (order, payment, shipment, refund),
+/// each event first recorded as the webhook records it: all applied, none failed. The
+/// payment needs a bank journal: the simulator's, which the host found by itself.
+async fn sqs_samples(spine: &Invoker, ledger: &DynamoLedger) -> Vec<String> {
+    let mut exercised = Vec::new();
     for (sample, function) in [
         ("sqs/order.json", "order-sync"),
         ("sqs/payment.json", "payment-sync"),
         ("sqs/shipment.json", "ShipmentSyncFunction"),
         ("sqs/refund.json", "refund-sync"),
     ] {
-        let envelopes = receive(&ledger, sample).await;
+        let envelopes = receive(ledger, sample).await;
         let answer = spine.answer(function, sample).await;
         assert_eq!(answer, serde_json::json!({"batchItemFailures": []}), "{sample}");
         for envelope in &envelopes {
@@ -352,18 +349,20 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
                 .await
                 .expect("ledger")
                 .expect("entry");
-            assert!(
-                matches!(entry.status, LedgerStatus::Applied { .. }),
-                "{sample}: {:?}",
-                entry.status
-            );
+            let applied = matches!(entry.status, LedgerStatus::Applied { .. });
+            assert!(applied, "{sample}: {:?}", entry.status);
         }
-        exercised.insert(sample.to_owned());
+        exercised.push(sample.to_owned());
     }
-    // Webhooks, after the SQS samples recorded the order event they carry.
+    exercised
+}
+
+/// Every webhook sample gets its expected answer; each event it accepts goes through its
+/// queue to its flow's function and ends applied in Odoo.
+async fn webhook_samples(spine: &Invoker, ledger: &DynamoLedger) -> Vec<String> {
+    let mut exercised = Vec::new();
     let mut accepted = Vec::new();
-    let webhooks = all_samples().into_iter().filter(|s| s.starts_with("webhook/"));
-    for sample in webhooks {
+    for sample in all_samples().into_iter().filter(|s| s.starts_with("webhook/")) {
         let answer = spine.answer("webhook", &sample).await;
         let body: Value = serde_json::from_str(answer["body"].as_str().unwrap_or("")).expect("JSON body");
         let (status, word) = webhook_expected(sample.trim_start_matches("webhook/"));
@@ -374,17 +373,13 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
             let key = body["event_key"].as_str().expect("an accepted event's key");
             accepted.push((sample.clone(), EventKey::parse(key).expect("an event key")));
         }
-        exercised.insert(sample);
+        exercised.push(sample);
     }
-    // Each accepted event goes through its queue to its flow's function and into Odoo.
     for (sample, key) in &accepted {
         let status = wait_for(&format!("{sample} applied or parked"), || async {
-            let entry = ledger.get(key).await.ok()??;
-            let done = matches!(
-                entry.status,
-                LedgerStatus::Applied { .. } | LedgerStatus::Parked { .. }
-            );
-            done.then_some(entry.status)
+            let status = ledger.get(key).await.ok()??.status;
+            let done = matches!(status, LedgerStatus::Applied { .. } | LedgerStatus::Parked { .. });
+            done.then_some(status)
         })
         .await;
         // The update arrives for an order the template's ConfirmOrders already
@@ -399,17 +394,11 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
             other => panic!("{sample}: {other:?}"),
         }
     }
+    exercised
+}
 
-    let journal = spine_local::odoo::bank_journal(&odoo)
-        .await
-        .expect("Odoo answers");
-    assert_eq!(
-        spine.host.stack.parameters.get("DefaultBankJournal").cloned(),
-        journal.map(|id| id.to_string()),
-        "the payment above was applied with the simulator's own bank journal"
-    );
-
-    // The poison batch: neither message is an envelope; both are reported failed.
+/// The poison batch: neither message is an envelope, and both are reported failed.
+async fn poison_sample(spine: &Invoker) -> Vec<String> {
     let answer = spine.answer("order-sync", "sqs/poison.json").await;
     let mut failed: Vec<&str> = answer["batchItemFailures"]
         .as_array()
@@ -418,68 +407,82 @@ async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_send
         .filter_map(|f| f["itemIdentifier"].as_str())
         .collect();
     failed.sort_unstable();
-    assert_eq!(
-        failed,
-        [
-            "0a1b2c3d-0000-4000-8000-706f69730001",
-            "0a1b2c3d-0000-4000-8000-706f69730002"
-        ]
-    );
-    exercised.insert("sqs/poison.json".to_owned());
+    let ids = [
+        "0a1b2c3d-0000-4000-8000-706f69730001",
+        "0a1b2c3d-0000-4000-8000-706f69730002",
+    ];
+    assert_eq!(failed, ids);
+    vec!["sqs/poison.json".to_owned()]
+}
 
-    // Schedules and on-demand reconciliation.
+/// The schedules and on-demand reconciliation, including a window the function refuses.
+async fn schedule_and_reconcile_samples(spine: &Invoker) -> Vec<String> {
     let pushed = spine.answer("stock-push", "schedule/stock-push.json").await;
     assert_eq!(
         pushed["channels"],
         serde_json::json!([]),
-        "no channel in the template's default: {pushed}"
+        "the template's default has none: {pushed}"
     );
-    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let window = |report: &Value| (report["from"].to_string(), report["to"].to_string());
+    let yesterday = Value::from((chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string());
     let report = spine.answer("reconcile", "schedule/reconcile.json").await;
     assert_eq!(
-        (report["from"].as_str(), report["to"].as_str()),
-        (Some(&*yesterday), Some(&*yesterday)),
+        window(&report),
+        (yesterday.to_string(), yesterday.to_string()),
         "{report}"
     );
     let report = spine.answer("reconcile", "reconcile/on-demand.json").await;
-    assert_eq!(
-        (report["from"].as_str(), report["to"].as_str()),
-        (Some("2026-11-20"), Some("2026-11-22")),
-        "{report}"
-    );
+    let asked = (r#""2026-11-20""#.to_owned(), r#""2026-11-22""#.to_owned());
+    assert_eq!(window(&report), asked, "{report}");
     assert!(report["heal_plan"].is_null(), "{report}");
     let report = spine.answer("reconcile", "reconcile/heal.json").await;
     assert!(report["healed"].is_object(), "{report}");
     let (status, error, body) = spine.invoke("reconcile", "reconcile/bad-window.json").await;
     assert_eq!((status, error.as_deref()), (500, Some("Unhandled")), "{body}");
-    assert!(
-        body["errorMessage"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("before it starts"),
-        "{body}"
-    );
-    exercised.extend(
-        [
-            "schedule/stock-push.json",
-            "schedule/reconcile.json",
-            "reconcile/on-demand.json",
-        ]
+    let message = body["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("before it starts"), "{body}");
+    ["stock-push", "reconcile"]
+        .map(|name| format!("schedule/{name}.json"))
         .into_iter()
-        .chain(["reconcile/heal.json", "reconcile/bad-window.json"])
-        .map(str::to_owned),
-    );
+        .chain(["on-demand", "heal", "bad-window"].map(|name| format!("reconcile/{name}.json")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_sample_in_events_runs_through_the_invoke_api_as_cargo_lambda_sends_it() {
+    // A payment waiting on its order is tried again after a second, not 30.
+    let quick_retry = [
+        ("DependencyRetrySeconds", "1"),
+        ("DependencyRetryMaxSeconds", "2"),
+    ];
+    let (spine, odoo) = Invoker::start(&quick_retry).await;
+    let ledger = ledger(&spine.host).await;
+
+    let mut exercised = BTreeSet::new();
+    // Redrive while the DLQs are empty; the SQS batches before the webhooks, whose
+    // order create is then a duplicate of events/sqs/order.json.
+    exercised.extend(redrive_samples(&spine).await);
+    exercised.extend(sqs_samples(&spine, &ledger).await);
+    exercised.extend(webhook_samples(&spine, &ledger).await);
+    exercised.extend(poison_sample(&spine).await);
+    exercised.extend(schedule_and_reconcile_samples(&spine).await);
 
     assert_eq!(
         exercised,
         all_samples(),
         "every sample in events/ has an expectation here"
     );
-    let (status, _, body) = spine.invoke("no-such-function", "sqs/order.json").await;
+    let journal = spine_local::odoo::bank_journal(&odoo)
+        .await
+        .expect("Odoo answers");
     assert_eq!(
-        (status, body["errorType"].as_str()),
-        (404, Some("ResourceNotFoundException"))
+        spine.host.stack.parameters.get("DefaultBankJournal").cloned(),
+        journal.map(|id| id.to_string()),
+        "the payments above were applied with the simulator's own bank journal"
     );
+    let (status, _, body) = spine.invoke("no-such-function", "sqs/order.json").await;
+    let answer = (status, body["errorType"].as_str());
+    assert_eq!(answer, (404, Some("ResourceNotFoundException")));
     spine.host.shutdown().await;
 }
 
