@@ -7,52 +7,12 @@
 //! script that asks the runtime API for an event and waits, is killed more often than
 //! that and is restarted every time (what a cold-start measurement does).
 
+mod common;
+
+use common::{broken_binary, launch, waiting_binary};
 use spine_local::process::CRASH_LOOP_EXITS;
-use spine_local::runtime_api::{FunctionHost, FunctionLaunch, InvokeError};
-use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use spine_local::runtime_api::{FunctionHost, InvokeError};
 use std::time::Duration;
-
-fn script(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("spine-local-{name}-{}.sh", uuid::Uuid::new_v4()));
-    std::fs::write(&path, text).expect("script written");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("executable");
-    path
-}
-
-fn broken_binary() -> PathBuf {
-    script(
-        "broken",
-        "#!/bin/sh\n\
-         echo '{\"level\":\"INFO\",\"message\":\"starting\"}'\n\
-         echo 'Error: webhook configuration' >&2\n\
-         echo \"Caused by: environment variable $MISSING_NAME is not set\" >&2\n\
-         exit 1\n",
-    )
-}
-
-/// A function that starts fine: it asks the runtime API for its next event and waits.
-fn waiting_binary() -> PathBuf {
-    script(
-        "waiting",
-        "#!/bin/bash\n\
-         exec 3<>/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API#*:}\n\
-         printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: local\\r\\n\\r\\n' >&3\n\
-         cat <&3\n",
-    )
-}
-
-fn launch(name: &str, binary: PathBuf, processes: usize) -> FunctionLaunch {
-    FunctionLaunch {
-        name: name.to_owned(),
-        binary,
-        environment: BTreeMap::from([("MISSING_NAME".to_owned(), "LEDGER_TABLE".to_owned())]),
-        timeout: Duration::from_secs(30),
-        memory_mb: 128,
-        processes,
-    }
-}
 
 #[tokio::test]
 async fn a_function_crashing_at_start_is_given_up_with_its_last_stderr_lines() {
