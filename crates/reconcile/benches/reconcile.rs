@@ -1,16 +1,17 @@
 //! Reconciliation cost: wall time, Odoo round trips and peak memory for one day of
-//! 10,000 and 100,000 applied order events. Run with `cargo bench -p spine-reconcile`.
+//! 10,000 and 100,000 applied events. Run with `cargo bench -p spine-reconcile`.
 //!
-//! The ledger is an in-memory fake that generates each page on demand (each entry with a
-//! 1 KB payload, as stored entries carry their envelope), so its own storage does not
-//! count in the memory figures. Odoo is:
+//! The ledger is an in-memory fake that generates each page on demand (each entry with
+//! its payload, about 1 KB, as stored entries carry their envelope), so its own storage
+//! does not count in the memory figures. The events are orders, or orders and one
+//! payment each (`stand-in+p`: the payment, invoice and credit-note sweeps then have
+//! records to read). Odoo is:
 //! - the project's simulator (seeded through its API: orders with a line, and their
 //!   `ir.model.data` rows, in batches) for 10,000 events. The simulator evaluates every
 //!   domain by scanning every row, and re-clones an `in` list for each row, so its own
 //!   time grows with rows × page; 100,000 events on it would take many minutes;
-//! - a hash-indexed stand-in speaking JSON-2 for the calls reconciliation makes (other
-//!   models' sweeps find no record there), for 10,000 and 100,000 events: what the
-//!   reconciler itself costs as the day grows.
+//! - a hash-indexed stand-in speaking JSON-2 for the calls reconciliation makes, for
+//!   10,000 and 100,000 events: what the reconciler itself costs as the day grows.
 //!
 //! One event in 100 is deleted in Odoo, one in 100 has a changed total and one in 100 a
 //! copy typed in by hand (same reference, no external id), so the comparison and the
@@ -19,6 +20,8 @@
 
 #[path = "support/fake.rs"]
 mod fake;
+#[path = "support/stand_in.rs"]
+mod stand_in;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,6 +43,7 @@ fn status_kb(field: &str) -> u64 {
 
 struct Row {
     odoo: &'static str,
+    /// Ledger events: the orders, and as many payments when paid.
     events: usize,
     millis: u128,
     round_trips: u64,
@@ -48,10 +52,18 @@ struct Row {
     missing: u64,
     mismatch: u64,
     duplicate: u64,
+    unknown: u64,
 }
 
-async fn measure(odoo_label: &'static str, client: OdooClient, events: usize, day: NaiveDate) -> Row {
-    let ledger = Arc::new(fake::GenLedger::new(events, day));
+async fn measure(
+    odoo_label: &'static str,
+    client: OdooClient,
+    orders: usize,
+    paid: bool,
+    day: NaiveDate,
+) -> Row {
+    let ledger = Arc::new(fake::GenLedger::new(orders, paid, day));
+    let events = if paid { 2 * orders } else { orders };
     let reconciler = Reconciler::new(ledger, client.clone(), None, ReconcileConfig::default());
     let window = Window::parse(day, day).expect("one day");
     // Resets VmHWM to the current RSS (Linux 4.0+).
@@ -73,6 +85,7 @@ async fn measure(odoo_label: &'static str, client: OdooClient, events: usize, da
         missing: report.counts[&ExceptionKind::Missing],
         mismatch: report.counts[&ExceptionKind::Mismatch],
         duplicate: report.counts[&ExceptionKind::Duplicate],
+        unknown: report.counts[&ExceptionKind::Unknown],
     }
 }
 
@@ -152,20 +165,24 @@ fn main() {
         let sim = SimHandle::start(config).await.expect("simulator");
         let sim_client = client(&sim.url(), &key, &db, &login);
         seed_sim(&sim_client, 10_000, day).await;
-        rows.push(measure("simulator", client(&sim.url(), &key, &db, &login), 10_000, day).await);
+        let sim_client = client(&sim.url(), &key, &db, &login);
+        rows.push(measure("simulator", sim_client, 10_000, false, day).await);
         sim.shutdown().await;
-        for events in [10_000, 100_000] {
-            let stand_in = fake::FakeOdoo::start(events, day).await;
-            rows.push(measure("stand-in", client(&stand_in.url, "k", "db", "bench"), events, day).await);
+        for (orders, paid) in [(10_000, false), (100_000, false), (5_000, true), (50_000, true)] {
+            let stand_in = stand_in::FakeOdoo::start(orders, paid, day).await;
+            let label = if paid { "stand-in+p" } else { "stand-in" };
+            let odoo = client(&stand_in.url, "k", "db", "bench");
+            rows.push(measure(label, odoo, orders, paid, day).await);
             stand_in.stop();
         }
         rows
     });
     println!(
-        "\nreconciliation of one day of applied order events (1% deleted, 1% changed, 1% copied by hand in Odoo)\n"
+        "\nreconciliation of one day of applied order events (1% deleted, 1% changed, 1% copied by hand in Odoo);\n\
+         stand-in+p: half the events are payments, each with its order's invoice\n"
     );
     println!(
-        "{:<10} {:>8} {:>9} {:>11} {:>9} {:>9} {:>10} {:>12} {:>8} {:>8} {:>9}",
+        "{:<10} {:>8} {:>9} {:>11} {:>9} {:>9} {:>10} {:>12} {:>8} {:>8} {:>9} {:>7}",
         "odoo",
         "events",
         "time ms",
@@ -176,11 +193,12 @@ fn main() {
         "peak MB",
         "missing",
         "mismatch",
-        "duplicate"
+        "duplicate",
+        "unknown"
     );
     for r in rows {
         println!(
-            "{:<10} {:>8} {:>9} {:>11.1} {:>9} {:>9} {:>10} {:>12.1} {:>8} {:>8} {:>9}",
+            "{:<10} {:>8} {:>9} {:>11.1} {:>9} {:>9} {:>10} {:>12.1} {:>8} {:>8} {:>9} {:>7}",
             r.odoo,
             r.events,
             r.millis,
@@ -191,7 +209,8 @@ fn main() {
             r.peak_mb,
             r.missing,
             r.mismatch,
-            r.duplicate
+            r.duplicate,
+            r.unknown
         );
     }
 }
