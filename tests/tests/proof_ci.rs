@@ -36,6 +36,8 @@ fn small(orders: usize) -> ScenarioConfig {
         unknown_sku_share: 0.1,
         senders: 8,
         settle_timeout: Duration::from_secs(200),
+        // A 30-order run resolves its dependencies in seconds.
+        dependency_retry: (Duration::from_secs(2), Duration::from_secs(20)),
         ..ScenarioConfig::default()
     }
 }

@@ -68,7 +68,7 @@ impl Default for ScenarioConfig {
             release: false,
             visibility: Duration::from_secs(60),
             settle_timeout: Duration::from_secs(20 * 60),
-            dependency_retry: (Duration::from_secs(2), Duration::from_secs(20)),
+            dependency_retry: (Duration::from_secs(10), Duration::from_secs(300)),
             skip_idempotency: false,
         }
     }

@@ -52,7 +52,7 @@ struct Args {
     #[arg(long)]
     release: bool,
     /// First and longest retry wait, in seconds, of an event waiting on another.
-    #[arg(long, value_delimiter = ',', default_value = "2,20", num_args = 1)]
+    #[arg(long, value_delimiter = ',', default_value = "10,300", num_args = 1)]
     dependency_retry: Vec<u64>,
     /// Minutes to wait for the spine to go quiet, per phase.
     #[arg(long, default_value_t = 20)]
