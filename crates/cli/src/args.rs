@@ -50,7 +50,7 @@ pub enum Command {
 
 const RECONCILE_HELP: &str = "\
 Examples:
-  spinectl reconcile run                                   yesterday (RECONCILE_UTC_OFFSET)
+  spinectl reconcile run                                   yesterday in RECONCILE_TIME_ZONE
   spinectl reconcile run --from 2026-11-01 --to 2026-11-07 --html week.html
   spinectl reconcile show 20261123T170000Z-1a2b3c4d
 
