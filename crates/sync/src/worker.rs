@@ -73,6 +73,10 @@ pub enum WorkerError {
 impl Classify for WorkerError {
     fn disposition(&self) -> Disposition {
         match self {
+            // Still refused after one fresh read of the secret: the key was rotated on
+            // one side only so far (Odoo or Secrets Manager). Waited out with backoff;
+            // parked with class `credentials` on the queue's last receive if it stays.
+            Self::Sync(e) if e.is_credentials() => Disposition::TRANSIENT,
             Self::Sync(e) => e.disposition(),
             Self::InProgress { retry_after, .. } => Disposition::Transient {
                 retry_after: Some(*retry_after),

@@ -211,3 +211,42 @@ async fn a_rotated_api_key_is_read_once_and_the_event_applies() {
         sim.rotate_api_key(&odoo_sim::SimConfig::default().api_key);
     }
 }
+
+/// A key rotated on one side only (Odoo ahead of the secret, or the other way round) is
+/// waited out rather than parked at once: retried with backoff, and parked with class
+/// `credentials` only on the queue's last receive.
+#[tokio::test]
+async fn a_key_still_refused_after_the_refresh_is_retried_not_parked() {
+    let target = target().await;
+    let Some(sim) = target.sim_only("stale secret") else {
+        return;
+    };
+    let protocol = target.protocols()[0];
+    let sync = Arc::new(syncer(&target, protocol, SyncConfig::default()).await);
+    let (a, b) = two_products(sync.odoo()).await;
+    sim.rotate_api_key(&unique("key-in-odoo"));
+    let ledger = Arc::new(MemoryLedger::new());
+    let idempotency = Idempotency::new(
+        Arc::new(MemoryIdempotencyStore::new()),
+        IdempotencyConfig::default(),
+    );
+    let stale: Arc<dyn ApiKeySource> = Arc::new(Rotated(unique("key-in-the-secret")));
+    let worker = Worker::new(
+        Flow::Order,
+        sync.clone(),
+        idempotency,
+        ledger.clone(),
+        Some(stale),
+        "order-sync",
+    );
+    let env = envelope(&order(&a, &b));
+    received(&ledger, &env).await;
+    let error = worker.handle(&env, None).await.expect_err("refused twice");
+    sim.rotate_api_key(&odoo_sim::SimConfig::default().api_key);
+    assert_eq!(error.class(), "credentials");
+    assert!(
+        matches!(error.disposition(), Disposition::Transient { .. }),
+        "{error}: {:?}",
+        error.disposition()
+    );
+}
