@@ -5,7 +5,9 @@
 //! delete comes last, so a failure or a kill at any point leaves the message in the DLQ
 //! (it reappears after the scan's hold) and possibly also on the work queue: two copies
 //! of the same body, which the workers' idempotency (keyed on the business key, never
-//! the message id) applies once. Never none.
+//! the message id) applies once. Never none. An event is redriven at most once per run:
+//! one that fails again at once comes back to the DLQ as a new message, which the scan
+//! leaves there.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -126,6 +128,9 @@ impl Operator {
         let dlq = self.dlq(flow, queues);
         let total = dlq.depth().await?;
         let (mut seen, mut held) = (HashSet::new(), Vec::new());
+        // A redriven event that fails again at once is parked as a new message (a new
+        // id): without this, the scan would meet it again and redrive it forever.
+        let mut redriven_keys = HashSet::new();
         let max = request.max.unwrap_or(u64::MAX);
         let walked = async {
             while summary.matched < max
@@ -133,7 +138,11 @@ impl Operator {
             {
                 for parked in batch {
                     summary.scanned += 1;
-                    if summary.matched >= max || !request.filter.matches(&parked) {
+                    let again = parked
+                        .event_key
+                        .as_ref()
+                        .is_some_and(|k| redriven_keys.contains(k));
+                    if again || summary.matched >= max || !request.filter.matches(&parked) {
                         held.push(parked);
                         continue;
                     }
@@ -143,6 +152,9 @@ impl Operator {
                     } else {
                         self.redrive_one(queues, &parked, request, actor).await
                     };
+                    if let (Outcome::Redriven, Some(key)) = (&outcome, &parked.event_key) {
+                        redriven_keys.insert(key.clone());
+                    }
                     match outcome {
                         Outcome::Redriven => summary.redriven += 1,
                         Outcome::Failed(_) => summary.failed += 1,

@@ -77,6 +77,42 @@ async fn a_filtered_redrive_moves_exactly_the_matching_ones_which_the_worker_app
     assert!(matches!(untouched.status, LedgerStatus::Parked { .. }));
 }
 
+/// A worker that parks every redriven message again at once (the cause is not fixed):
+/// the redrive must still end, having redriven each event once.
+#[tokio::test]
+async fn an_event_parked_again_during_the_run_is_not_redriven_twice() {
+    let world = world().await;
+    let (a, b) = (order_envelope(), order_envelope());
+    world.park(&a, "permanent").await;
+    world.park(&b, "permanent").await;
+    let reparker = {
+        let queues = spine_aws::queue::SqsQueues::new(world.sqs.clone());
+        let (queue, dlq) = (world.queues.queue_url.clone(), world.queues.dlq_url.clone());
+        tokio::spawn(async move {
+            loop {
+                for message in queues.receive(&queue, 10).await.unwrap_or_default() {
+                    let reason = spine_aws::queue::ParkReason {
+                        class: "permanent".into(),
+                        message: "still unknown SKU".into(),
+                        attempts: 1,
+                        first_failure: chrono::Utc::now(),
+                    };
+                    queues.park(&queue, &dlq, &message, &reason).await.unwrap();
+                }
+            }
+        })
+    };
+    let op = world.operator();
+    let (request, actor, mut quiet) = (RedriveRequest::default(), operator_actor(), |_| {});
+    let run = op.redrive(&request, &actor, &mut quiet);
+    let summary = tokio::time::timeout(std::time::Duration::from_secs(120), run)
+        .await
+        .expect("the redrive ends although every event comes back to the DLQ")
+        .unwrap();
+    reparker.abort();
+    assert_eq!((summary.matched, summary.redriven, summary.failed), (2, 2, 0));
+}
+
 #[tokio::test]
 async fn a_dry_run_and_max_change_nothing_beyond_what_they_say() {
     let world = world().await;
