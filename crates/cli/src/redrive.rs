@@ -5,9 +5,9 @@
 //! delete comes last, so a failure or a kill at any point leaves the message in the DLQ
 //! (it reappears after the scan's hold) and possibly also on the work queue: two copies
 //! of the same body, which the workers' idempotency (keyed on the business key, never
-//! the message id) applies once. Never none. An event is redriven at most once per run:
-//! one that fails again at once comes back to the DLQ as a new message, which the scan
-//! leaves there.
+//! the message id) applies once. Never none. An event that fails again at once comes
+//! back to the DLQ as a new message during the run; the scan leaves that copy there
+//! instead of redriving it forever.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,7 +130,9 @@ impl Operator {
         let (mut seen, mut held) = (HashSet::new(), Vec::new());
         // A redriven event that fails again at once is parked as a new message (a new
         // id): without this, the scan would meet it again and redrive it forever.
-        let mut redriven_keys = HashSet::new();
+        // Only copies parked after the run started are left; older copies of a redriven
+        // event go back too (the worker absorbs the duplicate), so none is left behind.
+        let (mut redriven_keys, started) = (HashSet::new(), Utc::now());
         let max = request.max.unwrap_or(u64::MAX);
         let walked = async {
             while summary.matched < max
@@ -141,7 +143,8 @@ impl Operator {
                     let again = parked
                         .event_key
                         .as_ref()
-                        .is_some_and(|k| redriven_keys.contains(k));
+                        .is_some_and(|k| redriven_keys.contains(k))
+                        && parked.parked_at.is_none_or(|at| at >= started);
                     if again || summary.matched >= max || !request.filter.matches(&parked) {
                         held.push(parked);
                         continue;

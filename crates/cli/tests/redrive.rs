@@ -113,6 +113,23 @@ async fn an_event_parked_again_during_the_run_is_not_redriven_twice() {
     assert_eq!((summary.matched, summary.redriven, summary.failed), (2, 2, 0));
 }
 
+/// Two copies of one event parked before the run (a worker killed between parking and
+/// deleting): both go back, none is left behind; the worker absorbs the duplicate.
+#[tokio::test]
+async fn older_copies_of_one_event_are_all_redriven() {
+    let world = world().await;
+    let a = order_envelope();
+    world.park(&a, "permanent").await;
+    world.park_copy(&a, "permanent").await;
+    let op = world.operator();
+    let summary = op
+        .redrive(&RedriveRequest::default(), &operator_actor(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.matched, summary.redriven), (2, 2));
+    assert!(world.bodies(&world.queues.dlq_url).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_dry_run_and_max_change_nothing_beyond_what_they_say() {
     let world = world().await;

@@ -106,6 +106,13 @@ impl World {
         self.ledger.put_received(&ledger_entry(envelope)).await.unwrap();
         let key = &envelope.event_key;
         self.ledger.mark_queued(key, Utc::now(), "webhook").await.unwrap();
+        self.park_copy(envelope, class).await;
+    }
+
+    /// Parks one more message of `envelope`, already PARKED in the ledger (what a worker
+    /// killed between parking and deleting leaves: two copies in the DLQ).
+    pub async fn park_copy(&self, envelope: &Envelope, class: &str) {
+        let key = &envelope.event_key;
         let queues = SqsQueues::new(self.sqs.clone());
         let event = OutgoingEvent {
             body: envelope.to_json(),
@@ -134,10 +141,11 @@ impl World {
             attempts: 3,
             first_failure: Utc::now(),
         };
-        self.ledger
+        // A second copy finds the entry PARKED already.
+        let _ = self
+            .ledger
             .mark_parked(key, class, &reason.message, Utc::now(), "order-sync")
-            .await
-            .unwrap();
+            .await;
         let (queue, dlq) = (&self.queues.queue_url, &self.queues.dlq_url);
         queues.park(queue, dlq, &received, &reason).await.unwrap();
     }
