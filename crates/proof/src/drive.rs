@@ -90,24 +90,22 @@ pub async fn drive(spine: &Spine, slots: Vec<Slot>, config: &ScenarioConfig) -> 
     })
 }
 
+/// Tries after a 5xx answer or none at all, as the sources do (Shopify, Stripe and the
+/// others retry on 5xx): the webhook answers 503 when it could not store or enqueue,
+/// relying on that retry.
+const SEND_ATTEMPTS: u32 = 4;
+
 async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Delivery) -> Answer {
     let started = Instant::now();
-    let mut request = client.post(format!("{url}/webhooks/{}", delivery.source));
-    for (name, value) in &delivery.headers {
-        request = request.header(name, value);
-    }
-    let (status, body) = match request.body(delivery.body).send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            (
-                status,
-                response.json::<serde_json::Value>().await.unwrap_or_default(),
-            )
+    let mut attempt = 0;
+    let (status, body) = loop {
+        attempt += 1;
+        let (status, body) = send_once(&client, &url, &delivery).await;
+        if (status == 0 || status >= 500) && attempt < SEND_ATTEMPTS {
+            tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+            continue;
         }
-        Err(e) => {
-            tracing::warn!("webhook request failed: {e}");
-            (0, serde_json::Value::Null)
-        }
+        break (status, body);
     };
     Answer {
         kind: delivery.kind,
@@ -120,6 +118,30 @@ async fn send(client: reqwest::Client, url: String, delivery: crate::sign::Deliv
             .to_owned(),
         event_key: body["event_key"].as_str().map(str::to_owned),
         latency: started.elapsed(),
+    }
+}
+
+async fn send_once(
+    client: &reqwest::Client,
+    url: &str,
+    delivery: &crate::sign::Delivery,
+) -> (u16, serde_json::Value) {
+    let mut request = client.post(format!("{url}/webhooks/{}", delivery.source));
+    for (name, value) in &delivery.headers {
+        request = request.header(name, value);
+    }
+    match request.body(delivery.body.clone()).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+        Err(e) => {
+            tracing::warn!("webhook request failed: {e}");
+            (0, serde_json::Value::Null)
+        }
     }
 }
 
