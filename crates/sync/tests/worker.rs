@@ -14,7 +14,7 @@ use spine_core::idempotency::{Idempotency, IdempotencyConfig};
 use spine_core::ledger::memory::MemoryLedger;
 use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
 use spine_core::{Classify, CorrelationId, Disposition, Envelope, Flow, Sku, SourceEventId};
-use spine_sync::{ApiKeySource, Handled, SyncConfig, Worker, worker::BoxError};
+use spine_sync::{ApiKeySource, Handled, SyncConfig, Syncer, Worker, worker::BoxError};
 
 fn envelope(order: &OrderV1) -> Envelope {
     Envelope::new(
@@ -34,6 +34,26 @@ async fn received(ledger: &MemoryLedger, envelope: &Envelope) {
     ledger.put_received(&entry).await.unwrap();
 }
 
+/// An order worker over `sync` with in-memory idempotency and ledger, and `keys`.
+fn order_worker(
+    sync: &Arc<Syncer>,
+    ledger: &Arc<MemoryLedger>,
+    keys: Option<Arc<dyn ApiKeySource>>,
+) -> Worker {
+    let idempotency = Idempotency::new(
+        Arc::new(MemoryIdempotencyStore::new()),
+        IdempotencyConfig::default(),
+    );
+    Worker::new(
+        Flow::Order,
+        sync.clone(),
+        idempotency,
+        ledger.clone(),
+        keys,
+        "order-sync",
+    )
+}
+
 struct Rotated(String);
 
 #[async_trait::async_trait]
@@ -50,16 +70,7 @@ async fn a_redelivery_replays_without_odoo_and_the_ledger_gets_the_records() {
         let sync = Arc::new(syncer(&target, protocol, SyncConfig::default()).await);
         let (a, b) = two_products(sync.odoo()).await;
         let ledger = Arc::new(MemoryLedger::new());
-        let store = Arc::new(MemoryIdempotencyStore::new());
-        let idempotency = Idempotency::new(store.clone(), IdempotencyConfig::default());
-        let worker = Worker::new(
-            Flow::Order,
-            sync.clone(),
-            idempotency,
-            ledger.clone(),
-            None,
-            "order-sync",
-        );
+        let worker = order_worker(&sync, &ledger, None);
         let order = order(&a, &b);
         let first = envelope(&order);
         received(&ledger, &first).await;
@@ -103,17 +114,7 @@ async fn without_idempotency_a_redelivery_runs_the_flow_again() {
     let sync = Arc::new(syncer(&target, protocol, SyncConfig::default()).await);
     let (a, b) = two_products(sync.odoo()).await;
     let ledger = Arc::new(MemoryLedger::new());
-    let store = Arc::new(MemoryIdempotencyStore::new());
-    let idempotency = Idempotency::new(store, IdempotencyConfig::default());
-    let worker = Worker::new(
-        Flow::Order,
-        sync.clone(),
-        idempotency,
-        ledger.clone(),
-        None,
-        "order-sync",
-    )
-    .without_idempotency();
+    let worker = order_worker(&sync, &ledger, None).without_idempotency();
     let order = order(&a, &b);
     for _ in 0..2 {
         let delivery = envelope(&order);
@@ -138,16 +139,7 @@ async fn a_business_failure_is_parked_in_the_ledger_and_released_for_a_redrive()
         let sync = Arc::new(syncer(&target, protocol, SyncConfig::default()).await);
         let (a, _) = two_products(sync.odoo()).await;
         let ledger = Arc::new(MemoryLedger::new());
-        let store = Arc::new(MemoryIdempotencyStore::new());
-        let idempotency = Idempotency::new(store, IdempotencyConfig::default());
-        let worker = Worker::new(
-            Flow::Order,
-            sync.clone(),
-            idempotency,
-            ledger.clone(),
-            None,
-            "order-sync",
-        );
+        let worker = order_worker(&sync, &ledger, None);
         let missing = unique("LATER").to_uppercase();
         let order = order(&a, &Sku::parse(&missing).unwrap());
         let env = envelope(&order);
@@ -189,19 +181,7 @@ async fn a_rotated_api_key_is_read_once_and_the_event_applies() {
         let rotated = unique("key");
         sim.rotate_api_key(&rotated);
         let ledger = Arc::new(MemoryLedger::new());
-        let idempotency = Idempotency::new(
-            Arc::new(MemoryIdempotencyStore::new()),
-            IdempotencyConfig::default(),
-        );
-        let keys: Arc<dyn ApiKeySource> = Arc::new(Rotated(rotated.clone()));
-        let worker = Worker::new(
-            Flow::Order,
-            sync.clone(),
-            idempotency,
-            ledger.clone(),
-            Some(keys),
-            "order-sync",
-        );
+        let worker = order_worker(&sync, &ledger, Some(Arc::new(Rotated(rotated.clone()))));
         let env = envelope(&order(&a, &b));
         received(&ledger, &env).await;
         worker
@@ -226,19 +206,8 @@ async fn a_key_still_refused_after_the_refresh_is_retried_not_parked() {
     let (a, b) = two_products(sync.odoo()).await;
     sim.rotate_api_key(&unique("key-in-odoo"));
     let ledger = Arc::new(MemoryLedger::new());
-    let idempotency = Idempotency::new(
-        Arc::new(MemoryIdempotencyStore::new()),
-        IdempotencyConfig::default(),
-    );
-    let stale: Arc<dyn ApiKeySource> = Arc::new(Rotated(unique("key-in-the-secret")));
-    let worker = Worker::new(
-        Flow::Order,
-        sync.clone(),
-        idempotency,
-        ledger.clone(),
-        Some(stale),
-        "order-sync",
-    );
+    let stale = Arc::new(Rotated(unique("key-in-the-secret")));
+    let worker = order_worker(&sync, &ledger, Some(stale));
     let env = envelope(&order(&a, &b));
     received(&ledger, &env).await;
     let error = worker.handle(&env, None).await.expect_err("refused twice");

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
 use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1, PaymentV1, RefundV1};
-use spine_core::ledger::{LedgerStatus, OdooRecords};
+use spine_core::ledger::OdooRecords;
 use spine_core::{
     CorrelationId, Currency, Envelope, Flow, Ledger, LedgerEntry, Money, Sku, SourceEventId, SourceName,
 };
@@ -135,23 +135,7 @@ pub fn payment(order: &OrderV1, at: DateTime<Utc>) -> Envelope {
 
 /// The RECEIVED ledger entry the webhook writes for `envelope`.
 pub fn entry(envelope: &Envelope) -> LedgerEntry {
-    LedgerEntry {
-        event_key: envelope.event_key.clone(),
-        source: envelope.source.clone(),
-        source_event_id: envelope.source_event_id.clone(),
-        flow: envelope.flow(),
-        business_key: envelope.business_key.clone(),
-        contract_version: envelope.contract().as_str().into(),
-        topic: envelope.topic.clone(),
-        correlation_id: envelope.correlation_id.clone(),
-        received_at: envelope.received_at,
-        occurred_at: Some(envelope.occurred_at),
-        amount: envelope.event.amount(),
-        status: LedgerStatus::Received,
-        updated_at: envelope.received_at,
-        history: vec![],
-        payload: serde_json::to_value(envelope).unwrap(),
-    }
+    LedgerEntry::received(envelope, "webhook").expect("a storable envelope")
 }
 
 /// Everything the tests touch.
