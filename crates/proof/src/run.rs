@@ -4,7 +4,7 @@
 use crate::config::ScenarioConfig;
 use crate::deliveries;
 use crate::drive::{self, Driven};
-use crate::figures::{self, Counters};
+use crate::figures;
 use crate::plan::{self, Plan};
 use crate::settle::{self, Settled};
 use crate::sign::Secrets;
@@ -94,7 +94,7 @@ pub async fn execute(spine: &Spine, config: &ScenarioConfig) -> Result<Outcome> 
         before_redrive: Some(before_redrive),
     };
     let verdict = judge(spine, &plan, &evidence).await?;
-    let figures = figures_table(spine, &driven, &before, &after, config.orders).await?;
+    let figures = figures::report(spine, &driven, &before, &after, config.orders).await?;
     Ok(Outcome {
         plan,
         evidence,
@@ -104,16 +104,6 @@ pub async fn execute(spine: &Spine, config: &ScenarioConfig) -> Result<Outcome> 
         verdict,
         figures,
     })
-}
-
-async fn figures_table(
-    spine: &Spine,
-    driven: &Driven,
-    before: &Counters,
-    after: &Counters,
-    orders: usize,
-) -> Result<String> {
-    figures::report(spine, driven, before, after, orders).await
 }
 
 /// Reconciles today and checks every claim (also used on a deliberately corrupted world).
