@@ -18,5 +18,7 @@ mod value;
 
 pub use cache::{SecretsCache, SecretsConfig};
 pub use error::SecretsError;
-pub use odoo::{CredentialedError, OdooSecret, call_with_rotation};
+pub use odoo::{
+    ConnectError, CredentialedError, OdooConnection, OdooFrom, OdooFromError, OdooSecret, call_with_rotation,
+};
 pub use value::{SecretFields, SecretSnapshot, SecretVersion, WebhookSecrets};

@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use odoo_sim::SimHandle;
-use secrecy::ExposeSecret;
 
 /// Currencies the samples use besides the company's: activated in the simulator, as an
 /// Odoo admin would in the accounting settings (a fresh Odoo has them inactive).
@@ -37,15 +36,8 @@ pub struct LocalOdoo {
 /// Starts the simulator (seeded with [`DEMO_CATALOG`]) unless `real` names an Odoo.
 pub async fn start(real: Option<&spine_odoo::OdooConfig>, sim: &odoo_sim::SimConfig) -> Result<LocalOdoo> {
     if let Some(config) = real {
-        let secret = serde_json::json!({
-            "url": config.url.as_str(),
-            "db": config.database,
-            "login": config.login,
-            "api_key": config.api_key.expose_secret(),
-            "protocol": config.protocol.to_string(),
-        });
         return Ok(LocalOdoo {
-            secret,
+            secret: spine_aws::secrets::OdooSecret::value_of(config),
             sim: None,
             bank_journal: None,
         });
@@ -59,19 +51,13 @@ pub async fn start(real: Option<&spine_odoo::OdooConfig>, sim: &odoo_sim::SimCon
         &sim.login,
         secrecy::SecretString::from(sim.api_key.clone()),
     )?;
+    let secret = spine_aws::secrets::OdooSecret::value_of(&config);
     let client = spine_odoo::OdooClient::new(config)?;
     seed_catalog(&client, true).await?;
     activate_currencies(&client, SAMPLE_CURRENCIES).await?;
     let bank_journal = bank_journal(&client)
         .await?
         .context("the Odoo simulator has no bank journal (account.journal of type bank)")?;
-    let secret = serde_json::json!({
-        "url": handle.url(),
-        "db": sim.database,
-        "login": sim.login,
-        "api_key": sim.api_key,
-        "protocol": "auto",
-    });
     Ok(LocalOdoo {
         secret,
         sim: Some(handle),

@@ -1,5 +1,5 @@
-//! The reconcile function: settings from the environment, clients built once, and the
-//! handler, callable from tests and a local runner.
+//! The reconcile function: settings from the environment, clients built on the first
+//! invocation ([`Function`]), and the handler, callable from tests and a local runner.
 //!
 //! Two triggers: the EventBridge schedule (daily; the window is yesterday in the
 //! configured time zone, no healing) and a direct invoke `{"from": "2026-11-20", "to":
@@ -17,9 +17,11 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig};
 use spine_aws::queue::{QueueConfig, QueueConfigError, SqsQueues};
-use spine_aws::secrets::{SecretsCache, SecretsConfig, SecretsError};
+use spine_aws::secrets::{
+    ConnectError, OdooConnection, OdooFrom, OdooFromError, SecretsCache, SecretsConfig, SecretsError,
+};
 use spine_core::Flow;
-use spine_odoo::{OdooClient, OdooConfig, OdooError};
+use spine_odoo::OdooClient;
 use spine_reconcile::{
     ConfigError, ExceptionKind, HealOutcome, HealPlan, Healer, ReconcileConfig, ReconcileError, Reconciler,
     ReportStore, SqsParked, Window, env_names, metrics,
@@ -38,25 +40,16 @@ pub enum HandlerError {
     Queues(#[from] QueueConfigError),
     #[error("{0} is not set")]
     MissingEnv(&'static str),
+    #[error("Odoo connection settings")]
+    OdooFrom(#[from] OdooFromError),
+    #[error("cannot connect to Odoo")]
+    Connect(#[from] ConnectError),
     #[error("Odoo secret")]
     OdooSecret(#[from] SecretsError),
-    #[error("Odoo client")]
-    Odoo(#[from] OdooError),
-    #[error("ODOO_* variables")]
-    OdooEnv(#[from] spine_odoo::ConfigError),
     #[error("the request is neither a schedule event nor {{\"from\", \"to\", \"heal\"}}")]
     BadRequest(#[source] serde_json::Error),
     #[error("reconciliation failed")]
     Reconcile(#[from] ReconcileError),
-}
-
-/// Where the Odoo connection comes from.
-#[derive(Clone, Debug)]
-pub enum OdooFrom {
-    /// The secret named by `ODOO_SECRET_ID` (its key re-read each run, for rotation).
-    Secret(String),
-    /// A fixed configuration (the `ODOO_*` variables, or a test's simulator).
-    Fixed(Box<OdooConfig>),
 }
 
 /// Everything the function reads from its environment.
@@ -88,13 +81,7 @@ impl Settings {
         let idempotency_table = non_empty(spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE).ok_or(
             HandlerError::MissingEnv(spine_aws::idempotency::ENV_IDEMPOTENCY_TABLE),
         )?;
-        let odoo = match non_empty(ENV_ODOO_SECRET_ID) {
-            Some(id) => OdooFrom::Secret(id),
-            None => match OdooConfig::from_env()? {
-                Some(config) => OdooFrom::Fixed(Box::new(config)),
-                None => return Err(HandlerError::MissingEnv(ENV_ODOO_SECRET_ID)),
-            },
-        };
+        let odoo = OdooFrom::from_env(ENV_ODOO_SECRET_ID)?;
         Ok(Self {
             ledger_table,
             idempotency_table,
@@ -151,23 +138,52 @@ pub struct Answer {
     pub healed: Option<HealOutcome>,
 }
 
-/// The function's clients, built once at cold start.
+/// The function as the Lambda loop serves it: the settings are read at cold start (a
+/// bad one stops it), the clients are built on the first invocation, because that
+/// reads the Odoo secret. When building fails, that invocation fails with the reason
+/// and the next one tries again (a secret fixed in between is picked up).
+pub struct Function {
+    settings: Settings,
+    aws: SdkConfig,
+    app: tokio::sync::OnceCell<App>,
+}
+
+impl Function {
+    /// Reads nothing over the network.
+    pub fn new(settings: Settings, aws: SdkConfig) -> Self {
+        Self {
+            settings,
+            aws,
+            app: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Builds the clients when this is the first successful invocation, then handles it.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<Answer, HandlerError> {
+        let build = || Box::pin(App::build(self.settings.clone(), &self.aws));
+        let app = self
+            .app
+            .get_or_try_init(build)
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "the reconcile function cannot reach Odoo"))?;
+        app.handle(event).await
+    }
+}
+
+/// The function's clients.
 pub struct App {
     reconciler: Reconciler,
     store: ReportStore,
     healer: Healer,
-    odoo: OdooClient,
-    odoo_secret: Option<(SecretsCache, String)>,
+    odoo: OdooConnection,
 }
 
 impl App {
-    /// Builds every client from `settings` and the AWS configuration.
+    /// Builds every client from `settings` and the AWS configuration (reads the Odoo
+    /// secret when there is one).
     pub async fn build(settings: Settings, aws: &SdkConfig) -> Result<Self, HandlerError> {
         let cache = SecretsCache::new(aws_sdk_secretsmanager::Client::new(aws), SecretsConfig::default());
-        let (odoo_config, odoo_secret) = match settings.odoo {
-            OdooFrom::Fixed(config) => (*config, None),
-            OdooFrom::Secret(id) => (cache.odoo(&id).await?.to_config(&id)?, Some((cache, id))),
-        };
+        let odoo = settings.odoo.connect(&cache).await?;
         let dynamodb = aws_sdk_dynamodb::Client::new(aws);
         let sqs = aws_sdk_sqs::Client::new(aws);
         let ledger = Arc::new(DynamoLedger::new(
@@ -184,11 +200,10 @@ impl App {
             .iter()
             .map(|f| (*f, settings.queues.for_flow(*f).queue_url.clone()))
             .collect();
-        let odoo = OdooClient::new(odoo_config)?;
         Ok(Self {
             reconciler: Reconciler::new(
                 ledger.clone(),
-                odoo.clone(),
+                odoo.client.clone(),
                 Some(Arc::new(SqsParked::new(sqs.clone(), dlqs))),
                 settings.reconcile,
             ),
@@ -205,7 +220,6 @@ impl App {
                 urls,
             ),
             odoo,
-            odoo_secret,
         })
     }
 
@@ -215,8 +229,7 @@ impl App {
             reconciler,
             store,
             healer,
-            odoo,
-            odoo_secret: None,
+            odoo: OdooConnection::fixed(odoo),
         }
     }
 
@@ -228,10 +241,7 @@ impl App {
             Request::Scheduled => (Window::yesterday(now, self.reconciler.config().offset), false),
             Request::OnDemand { window, heal } => (window, heal),
         };
-        if let Some((cache, id)) = &self.odoo_secret {
-            // A rotated key reaches the warm client within the cache's TTL.
-            self.odoo.set_api_key(cache.odoo(id).await?.api_key).await;
-        }
+        self.odoo.refresh_key().await?;
         let report = self.reconciler.run(window, now).await?;
         self.store.put(&report).await?;
         info!(run_id = %report.run_id, "{}", metrics::summary_line(&report));

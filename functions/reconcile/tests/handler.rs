@@ -1,14 +1,16 @@
 //! The handler against moto and the Odoo under test: an on-demand invoke with healing
 //! finds an applied order that Odoo never got, stores the report, and re-enqueues the
-//! order; a schedule event reconciles yesterday.
+//! order; a schedule event reconciles yesterday. The function reads its Odoo secret on
+//! its first invocation, and again on the next one when that failed.
 
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
-use reconcile::App;
+use reconcile::{App, Function, HandlerError, Settings};
 use serde_json::json;
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
-use spine_aws::queue::SqsQueues;
+use spine_aws::queue::{FlowQueues, QueueConfig, SqsQueues};
+use spine_aws::secrets::{ConnectError, OdooFrom, OdooSecret, SecretsError};
 use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1};
 use spine_core::ledger::{LedgerStatus, OdooRecords};
 use spine_core::{
@@ -175,4 +177,63 @@ async fn an_on_demand_heal_stores_the_report_and_re_enqueues_the_lost_order() {
     assert!(answer.from == answer.to && answer.to < Utc::now().date_naive());
     assert_eq!(answer.exceptions[&ExceptionKind::Missing], 0);
     assert!(answer.healed.is_none());
+}
+
+#[tokio::test]
+async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failure() {
+    let target = spine_testkit::odoo::target().await;
+    let config = target.config(target.protocols()[0]);
+    let (dynamodb, sqs) = (spine_testkit::dynamodb().await, spine_testkit::sqs().await);
+    let (ledger_table, reports_table) = (unique_name("ledger"), unique_name("reports"));
+    create_ledger_table(&dynamodb, &ledger_table)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    create_reports_table(&dynamodb, &reports_table)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let flow = FlowQueues {
+        queue_url: queue(&sqs, "work").await,
+        dlq_url: queue(&sqs, "work-dlq").await,
+    };
+    let secret_id = unique_name("odoo-secret");
+    let settings = Settings {
+        ledger_table,
+        idempotency_table: unique_name("idempotency"),
+        reports_table,
+        queues: QueueConfig {
+            order: flow.clone(),
+            payment: flow.clone(),
+            refund: flow.clone(),
+            shipment: flow,
+        },
+        odoo: OdooFrom::Secret(secret_id.clone()),
+        reconcile: ReconcileConfig::default(),
+    };
+    // Nothing is read over the network until an invocation.
+    let function = Function::new(settings, spine_testkit::sdk_config().await);
+    let request = || json!({"from": "2016-02-29", "to": "2016-02-29"});
+
+    let err = function.handle(request()).await.unwrap_err();
+    assert!(
+        matches!(&err, HandlerError::Connect(ConnectError::Secret(SecretsError::NotFound { secret_id: id })) if *id == secret_id),
+        "{err:?}"
+    );
+
+    let value = OdooSecret::value_of(&config);
+    spine_testkit::secretsmanager()
+        .await
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap();
+    let answer = function.handle(request()).await.unwrap();
+    assert_eq!(answer.exceptions[&ExceptionKind::Missing], 0);
+    // Built once: the next invocation reuses the clients.
+    assert!(function.handle(request()).await.is_ok());
 }

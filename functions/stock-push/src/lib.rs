@@ -1,5 +1,5 @@
-//! The stock-push function: settings from the environment, clients built once, and the
-//! handler of the EventBridge schedule event, callable from tests and a local runner.
+//! The stock-push function: settings from the environment, clients built on the first
+//! invocation ([`Function`]), and the handler of the EventBridge schedule event, callable from tests and a local runner.
 //!
 //! The handler refreshes the Odoo key from its secret, loads the channel configuration
 //! (from `STOCK_CHANNELS`, or the `STOCK_CHANNELS_SECRET` secret read each run so edits
@@ -13,8 +13,10 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use secrecy::ExposeSecret;
-use spine_aws::secrets::{SecretsCache, SecretsConfig, SecretsError};
-use spine_odoo::{OdooClient, OdooConfig, OdooError};
+pub use spine_aws::secrets::OdooFrom;
+use spine_aws::secrets::{
+    ConnectError, OdooConnection, OdooFromError, SecretsCache, SecretsConfig, SecretsError,
+};
 use spine_stock::config::{
     ENV_CHANNELS, ENV_CHANNELS_SECRET, ENV_ODOO_SECRET, ENV_STOCK_TABLE, page_size_from_env,
 };
@@ -32,15 +34,6 @@ pub enum ChannelsFrom {
     Inline(Vec<ChannelConfig>),
     /// Read from this secret on every run.
     Secret(String),
-}
-
-/// Where the Odoo connection comes from.
-#[derive(Clone, Debug)]
-pub enum OdooFrom {
-    /// The secret named by `ODOO_SECRET_ID` (its key is re-read each run, for rotation).
-    Secret(String),
-    /// A fixed configuration (the `ODOO_*` variables, or a test's simulator).
-    Fixed(Box<OdooConfig>),
 }
 
 /// Everything the function reads from its environment.
@@ -62,12 +55,15 @@ pub enum HandlerError {
     /// Missing or invalid settings or channel configuration.
     #[error("invalid configuration")]
     Config(#[from] ConfigError),
-    /// The Odoo secret could not be read.
+    /// The environment names no usable Odoo connection.
+    #[error("Odoo connection settings")]
+    OdooFrom(#[from] OdooFromError),
+    /// The Odoo secret could not be read or the client built.
+    #[error("cannot connect to Odoo")]
+    Connect(#[from] ConnectError),
+    /// The Odoo secret could not be read again for its current key.
     #[error("Odoo secret")]
     OdooSecret(#[from] SecretsError),
-    /// The Odoo client could not be built.
-    #[error("Odoo client")]
-    Odoo(#[from] OdooError),
     /// The channel configuration secret could not be read.
     #[error("channel configuration secret")]
     ChannelsSecret(#[from] SecretError),
@@ -90,21 +86,7 @@ impl Settings {
             (None, Some(secret)) => ChannelsFrom::Secret(secret),
             (None, None) => return Err(ConfigError::MissingEnv(ENV_CHANNELS).into()),
         };
-        let odoo = match non_empty(ENV_ODOO_SECRET) {
-            Some(secret) => OdooFrom::Secret(secret),
-            None => match OdooConfig::from_env() {
-                Ok(Some(config)) => OdooFrom::Fixed(Box::new(config)),
-                Ok(None) => return Err(ConfigError::MissingEnv(ENV_ODOO_SECRET).into()),
-                Err(e) => {
-                    let reason = e.to_string();
-                    return Err(ConfigError::BadEnv {
-                        name: "ODOO_*",
-                        reason,
-                    }
-                    .into());
-                }
-            },
-        };
+        let odoo = OdooFrom::from_env(ENV_ODOO_SECRET)?;
         Ok(Self {
             table,
             channels,
@@ -114,27 +96,57 @@ impl Settings {
     }
 }
 
-/// The function's clients, built once at cold start.
+/// The function as the Lambda loop serves it: the settings are read at cold start (a
+/// bad one stops it), the clients are built on the first invocation, because that
+/// reads the Odoo secret. When building fails, that invocation fails with the reason
+/// and the next one tries again (a secret fixed in between is picked up).
+pub struct Function {
+    settings: Settings,
+    aws: SdkConfig,
+    app: tokio::sync::OnceCell<App>,
+}
+
+impl Function {
+    /// Reads nothing over the network.
+    pub fn new(settings: Settings, aws: SdkConfig) -> Self {
+        Self {
+            settings,
+            aws,
+            app: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Builds the clients when this is the first successful invocation, then handles it.
+    pub async fn handle(&self, event: EventBridgeEvent) -> Result<RunSummary, HandlerError> {
+        let build = || Box::pin(App::build(self.settings.clone(), &self.aws));
+        let app = self
+            .app
+            .get_or_try_init(build)
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "the stock-push function cannot reach Odoo"))?;
+        app.handle(event).await
+    }
+}
+
+/// The function's clients.
 pub struct App {
     push: StockPush,
     channels: ChannelsFrom,
     secrets: Arc<dyn SecretSource>,
-    odoo_secret: Option<(SecretsCache, String)>,
+    odoo: OdooConnection,
 }
 
 impl App {
-    /// Builds every client from `settings` and the AWS configuration.
+    /// Builds every client from `settings` and the AWS configuration (reads the Odoo
+    /// secret when there is one).
     pub async fn build(settings: Settings, aws: &SdkConfig) -> Result<Self, HandlerError> {
         let sm = aws_sdk_secretsmanager::Client::new(aws);
         let cache = SecretsCache::new(sm.clone(), SecretsConfig::default());
-        let (odoo_config, odoo_secret) = match settings.odoo {
-            OdooFrom::Fixed(config) => (*config, None),
-            OdooFrom::Secret(id) => (cache.odoo(&id).await?.to_config(&id)?, Some((cache, id))),
-        };
+        let odoo = settings.odoo.connect(&cache).await?;
         let http = HttpClient::new(HttpPolicy::default(), Arc::new(TokioPause))?;
         Ok(Self::new(
             StockPush::new(
-                OdooClient::new(odoo_config)?,
+                odoo.client.clone(),
                 StockState::new(aws_sdk_dynamodb::Client::new(aws), settings.table),
                 Arc::new(SecretsManager::new(sm.clone())),
                 http,
@@ -142,22 +154,23 @@ impl App {
             ),
             settings.channels,
             Arc::new(SecretsManager::new(sm)),
-            odoo_secret,
+            odoo,
         ))
     }
 
-    /// Wires an app from parts (tests and local runners).
+    /// Wires an app from parts (tests and local runners); `odoo` must be the client
+    /// `push` uses, so a refreshed key reaches it.
     pub fn new(
         push: StockPush,
         channels: ChannelsFrom,
         secrets: Arc<dyn SecretSource>,
-        odoo_secret: Option<(SecretsCache, String)>,
+        odoo: OdooConnection,
     ) -> Self {
         Self {
             push,
             channels,
             secrets,
-            odoo_secret,
+            odoo,
         }
     }
 
@@ -165,11 +178,8 @@ impl App {
     #[instrument(skip_all, fields(flow = "stock", event_id = event.id.as_deref().unwrap_or("")))]
     pub async fn handle(&self, event: EventBridgeEvent) -> Result<RunSummary, HandlerError> {
         info!(detail_type = %event.detail_type, source = %event.source, "stock push scheduled");
-        if let Some((cache, id)) = &self.odoo_secret {
-            // A rotated key reaches the warm client within the cache's TTL.
-            let secret = cache.odoo(id).await?;
-            self.push.odoo().set_api_key(secret.api_key).await;
-        }
+        // A rotated key reaches the warm client within the cache's TTL.
+        self.odoo.refresh_key().await?;
         let channels = match &self.channels {
             ChannelsFrom::Inline(channels) => channels.clone(),
             ChannelsFrom::Secret(name) => parse_channels(self.secrets.secret(name).await?.expose_secret())?,

@@ -1,16 +1,20 @@
 //! The handler with the sample schedule event from events/, the Odoo simulator reached
 //! through its secret, channels from a secret, state in the AWS emulator, and a local
-//! generic HTTP target.
+//! generic HTTP target. The function reads its Odoo secret on its first invocation, and
+//! again on the next one when that failed.
 
 use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use odoo_sim::{SimConfig, SimHandle};
 use serde_json::{Value, json};
-use spine_aws::secrets::{SecretsCache, SecretsConfig};
+use spine_aws::secrets::{ConnectError, SecretsError};
+use spine_aws::secrets::{OdooConnection, OdooSecret, SecretsCache, SecretsConfig};
 use spine_odoo::{OdooClient, OdooConfig, Protocol};
-use spine_stock::{HttpClient, HttpPolicy, SecretsManager, StockPush, StockState, TokioPause, create_table};
-use stock_push::{App, ChannelsFrom, HandlerError};
+use spine_stock::{
+    HttpClient, HttpPolicy, SecretsManager, StockPush, StockState, TokioPause, create_table, parse_channels,
+};
+use stock_push::{App, ChannelsFrom, Function, HandlerError, OdooFrom, Settings};
 
 const EVENT: &str = include_str!("../../../events/schedule/stock-push.json");
 
@@ -56,13 +60,10 @@ async fn app(sim: &SimHandle, channels: Value) -> App {
     let prefix = spine_testkit::unique_name("stock-fn");
     let cfg = sim.config();
     let odoo_secret = format!("{prefix}/odoo");
-    put_secret(
-        &sm,
-        &odoo_secret,
-        json!({"url": sim.url(), "db": cfg.database, "login": cfg.login,
-                                         "api_key": cfg.api_key, "protocol": "json2"}),
-    )
-    .await;
+    let live = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into())
+        .expect("config")
+        .with_protocol(Protocol::Json2);
+    put_secret(&sm, &odoo_secret, OdooSecret::value_of(&live)).await;
     put_secret(&sm, &format!("{prefix}/hmac"), json!({"hmac_key": "k3y"})).await;
     let mut channels = channels;
     if let Some(list) = channels["channels"].as_array_mut() {
@@ -81,8 +82,9 @@ async fn app(sim: &SimHandle, channels: Value) -> App {
     create_table(&dynamo, &table).await.expect("table");
     let http = HttpClient::new(HttpPolicy::default(), Arc::new(TokioPause)).expect("http");
     let secrets = Arc::new(SecretsManager::new(sm.clone()));
+    let odoo = OdooClient::new(stale).expect("client");
     let push = StockPush::new(
-        OdooClient::new(stale).expect("client"),
+        odoo.clone(),
         StockState::new(dynamo, table),
         secrets.clone(),
         http,
@@ -93,8 +95,28 @@ async fn app(sim: &SimHandle, channels: Value) -> App {
         push,
         ChannelsFrom::Secret(format!("{prefix}/channels")),
         secrets,
-        Some((cache, odoo_secret)),
+        OdooConnection::rotating(odoo, cache, odoo_secret),
     )
+}
+
+/// A storable product `sku` with `quantity` on hand.
+async fn storable(odoo: &OdooClient, sku: &str, quantity: f64) {
+    let object = |v: Value| v.as_object().cloned().expect("object");
+    let ids = odoo
+        .create(
+            "product.product",
+            &[object(
+                json!({"name": sku, "default_code": sku, "is_storable": true}),
+            )],
+        )
+        .await
+        .expect("product");
+    odoo.create(
+        "stock.quant",
+        &[object(json!({"product_id": ids[0], "quantity": quantity}))],
+    )
+    .await
+    .expect("quant");
 }
 
 fn event() -> EventBridgeEvent {
@@ -111,25 +133,7 @@ async fn the_schedule_event_pushes_changed_levels_once() {
             .expect("config");
         OdooClient::new(c.with_protocol(Protocol::Json2)).expect("client")
     };
-    let ids = odoo
-        .create(
-            "product.product",
-            &[json!({"name": "P", "default_code": "SKU-1", "is_storable": true})
-                .as_object()
-                .cloned()
-                .expect("object")],
-        )
-        .await
-        .expect("product");
-    odoo.create(
-        "stock.quant",
-        &[json!({"product_id": ids[0], "quantity": 12.0})
-            .as_object()
-            .cloned()
-            .expect("object")],
-    )
-    .await
-    .expect("quant");
+    storable(&odoo, "SKU-1", 12.0).await;
     let app = app(
         &sim,
         json!({"channels": [{"name": "erp", "kind": "http", "base_url": url, "buffer": 2}]}),
@@ -157,4 +161,48 @@ async fn a_bad_channel_configuration_fails_the_invocation_clearly() {
     assert!(matches!(err, HandlerError::Config(_)), "{err:?}");
     let chain = format!("{:#}", anyhow::Error::from(err));
     assert!(chain.contains("carrier-pigeon"), "{chain}");
+}
+
+#[tokio::test]
+async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failure() {
+    let sim = SimHandle::start(SimConfig::default()).await.expect("sim");
+    let (url, bodies) = target("k3y").await;
+    let table = spine_testkit::unique_name("stock");
+    create_table(&spine_testkit::dynamodb().await, &table)
+        .await
+        .expect("table");
+    let sm = spine_testkit::secretsmanager().await;
+    let secret_id = spine_testkit::unique_name("stock-fn-odoo");
+    let hmac = format!("{secret_id}/hmac");
+    put_secret(&sm, &hmac, json!({"hmac_key": "k3y"})).await;
+    let channels =
+        json!({"channels": [{"name": "erp", "kind": "http", "base_url": url, "credentials_secret": hmac}]});
+    let settings = Settings {
+        table,
+        channels: ChannelsFrom::Inline(parse_channels(&channels.to_string()).expect("channels")),
+        odoo: OdooFrom::Secret(secret_id.clone()),
+        page_size: 1_000,
+    };
+    // Nothing is read over the network until an invocation.
+    let function = Function::new(settings, spine_testkit::sdk_config().await);
+
+    let err = function.handle(event()).await.expect_err("no secret yet");
+    assert!(
+        matches!(&err, HandlerError::Connect(ConnectError::Secret(SecretsError::NotFound { secret_id: id })) if *id == secret_id),
+        "{err:?}"
+    );
+
+    let cfg = sim.config();
+    let live =
+        OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into()).expect("config");
+    storable(&OdooClient::new(live.clone()).expect("client"), "SKU-LAZY", 5.0).await;
+    put_secret(&sm, &secret_id, OdooSecret::value_of(&live)).await;
+    let summary = function
+        .handle(event())
+        .await
+        .expect("run after the secret exists");
+    assert_eq!((summary.pushed(), summary.failed()), (1, 0), "{summary:?}");
+    // Built once: the next invocation reuses the clients (and the level is unchanged).
+    assert_eq!(function.handle(event()).await.expect("run").pushed(), 0);
+    assert_eq!(bodies.lock().expect("bodies").len(), 1);
 }

@@ -46,6 +46,18 @@ impl OdooSecret {
         })
     }
 
+    /// The secret's JSON value for `config` (what [`Self::from_fields`] reads back): how
+    /// local runs and tests store an Odoo connection in Secrets Manager.
+    pub fn value_of(config: &OdooConfig) -> serde_json::Value {
+        serde_json::json!({
+            "url": config.url.as_str(),
+            "db": config.database,
+            "login": config.login,
+            "api_key": config.api_key.expose_secret(),
+            "protocol": config.protocol.to_string(),
+        })
+    }
+
     /// The client configuration (default timeouts and retries) for this secret.
     pub fn to_config(&self, secret_id: &str) -> Result<OdooConfig, SecretsError> {
         OdooConfig::new(&self.url, &self.db, &self.login, self.api_key.clone())
@@ -115,5 +127,104 @@ where
             Ok(op().await?)
         }
         other => Ok(other?),
+    }
+}
+
+/// Where a scheduled function's Odoo connection comes from.
+#[derive(Clone, Debug)]
+pub enum OdooFrom {
+    /// The secret with this id: read when the client is built, and its key re-read on
+    /// each run (within the cache TTL) so a rotated key reaches a warm function.
+    Secret(String),
+    /// A fixed configuration (the `ODOO_*` variables, or a test's simulator).
+    Fixed(Box<OdooConfig>),
+}
+
+/// Why the environment names no usable Odoo connection.
+#[derive(Debug, thiserror::Error)]
+pub enum OdooFromError {
+    /// Neither the secret variable nor `ODOO_URL` is set.
+    #[error("{secret_var} is not set (and neither is ODOO_URL)")]
+    Missing {
+        /// The variable that names the secret.
+        secret_var: &'static str,
+    },
+    /// `ODOO_URL` is set but the other `ODOO_*` variables are missing or invalid.
+    #[error("the ODOO_* variables: {0}")]
+    Env(#[from] spine_odoo::ConfigError),
+}
+
+/// Why the Odoo client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The secret is missing, unreadable or incomplete (the error names it).
+    #[error(transparent)]
+    Secret(#[from] SecretsError),
+    /// The HTTP client could not be built.
+    #[error("the Odoo client cannot be built")]
+    Client(#[from] OdooError),
+}
+
+impl OdooFrom {
+    /// The secret named by `secret_var` when it is set and not blank, else the `ODOO_*`
+    /// variables ([`OdooConfig::from_env`]).
+    pub fn from_env(secret_var: &'static str) -> Result<Self, OdooFromError> {
+        if let Some(id) = std::env::var(secret_var).ok().filter(|v| !v.trim().is_empty()) {
+            return Ok(Self::Secret(id));
+        }
+        match OdooConfig::from_env()? {
+            Some(config) => Ok(Self::Fixed(Box::new(config))),
+            None => Err(OdooFromError::Missing { secret_var }),
+        }
+    }
+
+    /// Builds the client, reading the secret now when there is one.
+    pub async fn connect(&self, secrets: &SecretsCache) -> Result<OdooConnection, ConnectError> {
+        let (config, rotation) = match self {
+            Self::Fixed(config) => ((**config).clone(), None),
+            Self::Secret(id) => (
+                secrets.odoo(id).await?.to_config(id)?,
+                Some((secrets.clone(), id.clone())),
+            ),
+        };
+        Ok(OdooConnection {
+            client: OdooClient::new(config)?,
+            rotation,
+        })
+    }
+}
+
+/// An Odoo client and, when it came from a secret, where its key is kept current.
+#[derive(Clone)]
+pub struct OdooConnection {
+    /// The client (its clones share the key).
+    pub client: OdooClient,
+    rotation: Option<(SecretsCache, String)>,
+}
+
+impl OdooConnection {
+    /// A client on a fixed configuration: [`Self::refresh_key`] does nothing.
+    pub fn fixed(client: OdooClient) -> Self {
+        Self {
+            client,
+            rotation: None,
+        }
+    }
+
+    /// A client whose key [`Self::refresh_key`] takes from the secret `secret_id`.
+    pub fn rotating(client: OdooClient, secrets: SecretsCache, secret_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            rotation: Some((secrets, secret_id.into())),
+        }
+    }
+
+    /// Gives the client the secret's current key (as cached, within its TTL), so a run
+    /// started after a rotation uses the new key.
+    pub async fn refresh_key(&self) -> Result<(), SecretsError> {
+        if let Some((secrets, id)) = &self.rotation {
+            self.client.set_api_key(secrets.odoo(id).await?.api_key).await;
+        }
+        Ok(())
     }
 }
