@@ -439,6 +439,8 @@ async fn schedule_and_reconcile_samples(spine: &Invoker) -> Vec<String> {
     assert!(report["healed"].is_object(), "{report}");
     let (status, error, body) = spine.invoke("reconcile", "reconcile/bad-window.json").await;
     assert_eq!((status, error.as_deref()), (500, Some("Unhandled")), "{body}");
+    // The variant as the type and the whole cause chain as the message, not a Rust type name.
+    assert_eq!(body["errorType"], "Config", "{body}");
     let message = body["errorMessage"].as_str().unwrap_or_default();
     assert!(message.contains("before it starts"), "{body}");
     ["stock-push", "reconcile"]

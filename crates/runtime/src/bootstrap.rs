@@ -42,12 +42,7 @@ where
 {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let handler = handler.clone();
-        async move {
-            handler
-                .handle(event.payload)
-                .await
-                .map_err(lambda_runtime::Error::from)
-        }
+        async move { handler.handle(event.payload).await.map_err(crate::diagnostic) }
     }))
     .await
 }

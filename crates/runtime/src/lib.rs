@@ -9,6 +9,7 @@ mod actions;
 mod batch;
 mod bootstrap;
 mod context;
+mod diagnostic;
 mod policy;
 mod policy_env;
 
@@ -16,5 +17,6 @@ pub use actions::{MessageActions, SqsActions};
 pub use batch::{BatchError, BatchHandler};
 pub use bootstrap::{init_tracing, load_aws_config, run_sqs_handler};
 pub use context::MessageContext;
+pub use diagnostic::{diagnostic, error_chain};
 pub use policy::{Action, BatchPolicy, decide, park_class};
 pub use policy_env::{PolicyConfigError, env_names};

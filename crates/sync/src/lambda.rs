@@ -279,11 +279,11 @@ pub async fn run(flow: Flow, actor: &'static str) -> Result<(), lambda_runtime::
             let handler = handler
                 .get_or_try_init(build)
                 .await
-                .inspect_err(|e| tracing::error!(error = %e, "the sync function cannot reach Odoo"))?;
-            handler
-                .handle(event.payload)
-                .await
-                .map_err(lambda_runtime::Error::from)
+                .map_err(|e| {
+                    tracing::error!(error = %spine_runtime::error_chain(&e), "the sync function cannot reach Odoo");
+                    spine_runtime::diagnostic(e)
+                })?;
+            handler.handle(event.payload).await.map_err(spine_runtime::diagnostic)
         }
     }))
     .await

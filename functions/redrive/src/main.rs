@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             // depth limit when inlined into the runtime's.
             Box::pin(redrive::handle(&operator, event.payload))
                 .await
-                .map_err(lambda_runtime::Error::from)
+                .map_err(spine_runtime::diagnostic)
         }
     }))
     .await

@@ -123,7 +123,9 @@ impl Function {
             .app
             .get_or_try_init(build)
             .await
-            .inspect_err(|e| tracing::error!(error = %e, "the stock-push function cannot reach Odoo"))?;
+            .inspect_err(|e| {
+                tracing::error!(error = %spine_runtime::error_chain(e), "the stock-push function cannot reach Odoo")
+            })?;
         app.handle(event).await
     }
 }

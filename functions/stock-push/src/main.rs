@@ -16,10 +16,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let function = Arc::clone(&function);
         async move {
-            function
-                .handle(event.payload)
+            // Boxed: the handler future is nested deeply enough to hit rustc's layout
+            // depth limit when inlined into the runtime's.
+            Box::pin(function.handle(event.payload))
                 .await
-                .map_err(lambda_runtime::Error::from)
+                .map_err(spine_runtime::diagnostic)
         }
     }))
     .await
