@@ -7,41 +7,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use serde_json::{Value, json};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
 use spine_aws::queue::{EventMeta, FlowQueues, OutgoingEvent, SqsQueues};
-use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
-use spine_core::{Envelope, EventKey, Flow};
-use spine_testkit::unique_name;
+use spine_core::ledger::Ledger;
+use spine_core::{Envelope, Flow};
+use spine_testkit::{orders, unique_name};
 use spinectl::{Actor, Operator, RedriveRequest};
 
-const ORDER: &str = include_str!("../../../events/sqs/order.json");
 const MESSAGES: usize = 1000;
 
 #[tokio::main]
 async fn main() {
     let sqs = spine_testkit::sqs().await;
     let dynamodb = spine_testkit::dynamodb().await;
-    let table = unique_name("bench-ledger");
-    create_ledger_table(&dynamodb, &table)
-        .expect("table definition")
-        .send()
-        .await
-        .expect("ledger table");
-    let mut urls = Vec::new();
-    for prefix in ["bench-orders", "bench-orders-dlq"] {
-        let out = sqs
-            .create_queue()
-            .queue_name(unique_name(prefix))
-            .send()
-            .await
-            .expect("queue");
-        urls.push(out.queue_url.unwrap_or_default());
-    }
-    let queues = FlowQueues {
-        queue_url: urls[0].clone(),
-        dlq_url: urls[1].clone(),
-    };
+    let table = spine_testkit::create_table(&dynamodb, "bench-ledger", create_ledger_table).await;
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "bench-orders").await;
+    let queues = FlowQueues { queue_url, dlq_url };
     let ledger = Arc::new(DynamoLedger::new(dynamodb, LedgerTableConfig { table }));
 
     let started = Instant::now();
@@ -103,7 +84,10 @@ async fn fill(queues: &SqsQueues, dlq_url: &str, ledger: &Arc<DynamoLedger>) -> 
         let (ledger, chunk) = (ledger.clone(), chunk.to_vec());
         tasks.push(tokio::spawn(async move {
             for e in &chunk {
-                ledger.put_received(&entry(e)).await.expect("put");
+                ledger
+                    .put_received(&orders::bare_received_entry(e))
+                    .await
+                    .expect("put");
                 ledger
                     .mark_parked(&e.event_key, "permanent", "bench", Utc::now(), "order-sync")
                     .await
@@ -132,35 +116,6 @@ async fn fill(queues: &SqsQueues, dlq_url: &str, ledger: &Arc<DynamoLedger>) -> 
 }
 
 fn envelope(n: usize) -> Envelope {
-    let sample: Value = serde_json::from_str(ORDER).expect("sample");
-    let mut body: Value =
-        serde_json::from_str(sample["Records"][0]["body"].as_str().unwrap_or_default()).expect("body");
     let id = format!("{}-{n}", unique_name("bench"));
-    let order_id = (900_000_000_000 + n).to_string();
-    body["source_event_id"] = json!(id);
-    let source = "shopify".parse().expect("source");
-    body["event_key"] = json!(EventKey::derive(&source, &id.parse().expect("id")).to_string());
-    body["event"]["order_id"] = json!(order_id);
-    body["business_key"]["entity_id"] = json!(order_id);
-    Envelope::from_json(&body.to_string()).expect("valid envelope")
-}
-
-fn entry(e: &Envelope) -> LedgerEntry {
-    LedgerEntry {
-        event_key: e.event_key.clone(),
-        source: e.source.clone(),
-        source_event_id: e.source_event_id.clone(),
-        flow: Flow::Order,
-        business_key: e.business_key.clone(),
-        contract_version: e.contract().to_string(),
-        topic: e.topic.clone(),
-        correlation_id: e.correlation_id.clone(),
-        received_at: e.received_at,
-        occurred_at: None,
-        amount: None,
-        status: LedgerStatus::Received,
-        updated_at: e.received_at,
-        history: vec![],
-        payload: json!({}),
-    }
+    orders::order_envelope(&id, &(900_000_000_000 + n).to_string())
 }

@@ -16,12 +16,7 @@ async fn a_run_reports_the_missing_order_stores_it_and_show_reads_it_back() {
     let world = world().await;
     let config = SimConfig::default();
     let sim = SimHandle::start(config.clone()).await.unwrap();
-    let reports = unique_name("reports");
-    create_reports_table(&world.dynamodb, &reports)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let reports = spine_testkit::create_table(&world.dynamodb, "reports", create_reports_table).await;
     let lost = order_envelope();
     world.ledger.put_received(&ledger_entry(&lost)).await.unwrap();
     let records = [OdooRecords {
@@ -93,12 +88,7 @@ async fn a_run_reports_the_missing_order_stores_it_and_show_reads_it_back() {
 #[tokio::test]
 async fn show_of_an_unknown_run_and_run_without_odoo_are_one_line_each() {
     let world = world().await;
-    let reports = unique_name("reports");
-    create_reports_table(&world.dynamodb, &reports)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let reports = spine_testkit::create_table(&world.dynamodb, "reports", create_reports_table).await;
 
     let show = world
         .spinectl()

@@ -19,7 +19,6 @@ use spine_reconcile::{
     ExceptionKind, Healer, ReconcileConfig, Reconciler, Report, ReportStore, SqsParked, Window,
     create_reports_table, render_html, render_table,
 };
-use spine_testkit::unique_name;
 
 use common::World;
 
@@ -133,12 +132,7 @@ async fn the_report_finds_exactly_the_known_differences_and_healing_fixes_the_mi
     assert!(render_html(&report).contains("<svg"));
 
     // Stored with its run id, read back equal.
-    let table = unique_name("reports");
-    create_reports_table(&world.dynamodb, &table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let table = spine_testkit::create_table(&world.dynamodb, "reports", create_reports_table).await;
     let store = ReportStore::new(world.dynamodb.clone(), table);
     store.put(&report).await.unwrap();
     assert_eq!(store.load(&report.run_id).await.unwrap(), report);
@@ -237,12 +231,7 @@ async fn the_report_finds_exactly_the_known_differences_and_healing_fixes_the_mi
 }
 
 async fn idempotency_store(world: &World) -> Arc<dyn IdempotencyStore> {
-    let table = unique_name("idem");
-    create_idempotency_table(&world.dynamodb, &table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let table = spine_testkit::create_table(&world.dynamodb, "idem", create_idempotency_table).await;
     Arc::new(DynamoIdempotencyStore::new(
         world.dynamodb.clone(),
         IdempotencyTableConfig { table },

@@ -20,7 +20,6 @@ use spine_odoo::{OdooClient, Protocol};
 use spine_runtime::BatchPolicy;
 use spine_sync::lambda::{Deadline, SyncBatchHandler, batch_handler};
 use spine_sync::{SyncConfig, Syncer, Worker};
-use spine_testkit::unique_name;
 
 const ORDER: &str = include_str!("../../../events/sqs/order.json");
 const PAYMENT: &str = include_str!("../../../events/sqs/payment.json");
@@ -45,20 +44,10 @@ async fn world() -> World {
     product(&odoo, "MUG-01").await;
     product(&odoo, "CUP-02").await;
     let dynamodb = spine_testkit::dynamodb().await;
-    let (idem, ledger) = (unique_name("idem"), unique_name("ledger"));
-    create_idempotency_table(&dynamodb, &idem)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    create_ledger_table(&dynamodb, &ledger)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let idem = spine_testkit::create_table(&dynamodb, "idem", create_idempotency_table).await;
+    let ledger = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
     let sqs = spine_testkit::sqs().await;
-    let queue_url = create_queue(&sqs, "orders").await;
-    let dlq_url = create_queue(&sqs, "orders-dlq").await;
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "orders").await;
     World {
         _target: target,
         odoo,
@@ -76,16 +65,6 @@ async fn world() -> World {
         sqs,
         queues: FlowQueues { queue_url, dlq_url },
     }
-}
-
-async fn create_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    let out = sqs
-        .create_queue()
-        .queue_name(unique_name(prefix))
-        .send()
-        .await
-        .unwrap();
-    out.queue_url.unwrap()
 }
 
 impl World {

@@ -5,9 +5,17 @@
 //! (`infra/test` does); otherwise the first test in a process starts the project's
 //! emulator with `infra/aws-emulator.sh ensure`, which reuses one already running.
 //! Every test names its resources with [`unique_name`], so tests run in parallel against
-//! one emulator and never see each other's tables, queues or secrets.
+//! one emulator and never see each other's tables, queues or secrets; [`create_queue`],
+//! [`create_queue_and_dlq`] and [`create_table`] make those resources. [`webhook`] holds
+//! the sample webhook requests with their sources and signing secrets, and [`odoo`] the
+//! Odoo under test; [`orders`] builds order envelopes from the sample SQS order event.
 
 pub mod odoo;
+pub mod orders;
+mod resources;
+pub mod webhook;
+
+pub use resources::{create_queue, create_queue_and_dlq, create_table};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::config::Credentials;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use odoo_sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use spine_odoo::{Kwargs, OdooClient, OdooConfig, Protocol, Record, RetryPolicy};
+use spine_odoo::{Domain, Kwargs, OdooClient, OdooConfig, Protocol, Record, RetryPolicy, SearchOpts};
 
 /// The Odoo a test talks to.
 pub struct Target {
@@ -135,4 +135,19 @@ pub async fn product(odoo: &OdooClient, sku: &str) -> i64 {
     odoo.create("product.product", &[vals])
         .await
         .expect("product created")[0]
+}
+
+/// The id of the database's first bank journal (lowest id): what the payment flows book
+/// into when a test configures no journal of its own. Panics (test code) when there is none.
+pub async fn bank_journal(odoo: &OdooClient) -> i64 {
+    let first = SearchOpts {
+        limit: Some(1),
+        order: Some("id asc".into()),
+        ..SearchOpts::default()
+    };
+    let ids = odoo
+        .search("account.journal", &Domain::all().eq("type", "bank"), &first)
+        .await
+        .expect("journals readable");
+    *ids.first().expect("a bank journal exists")
 }

@@ -9,9 +9,9 @@ use redrive::{Request, handle};
 use serde_json::{Value, json};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
 use spine_aws::queue::{FlowQueues, SqsQueues, attr};
-use spine_core::ledger::{Ledger, LedgerEntry, LedgerStatus};
+use spine_core::ledger::{Ledger, LedgerStatus};
 use spine_core::{Envelope, EventKey, Flow};
-use spine_testkit::unique_name;
+use spine_testkit::orders;
 use spinectl::Operator;
 
 const DRY_RUN: &str = include_str!("../../../events/redrive/dry-run.json");
@@ -19,7 +19,6 @@ const FILTERED: &str = include_str!("../../../events/redrive/filtered.json");
 const BY_KEYS: &str = include_str!("../../../events/redrive/by-event-keys.json");
 const DISCARD: &str = include_str!("../../../events/redrive/discard.json");
 const LIST: &str = include_str!("../../../events/redrive/list.json");
-const ORDER: &str = include_str!("../../../events/sqs/order.json");
 
 struct World {
     sqs: aws_sdk_sqs::Client,
@@ -31,26 +30,9 @@ struct World {
 async fn world() -> World {
     let sqs = spine_testkit::sqs().await;
     let dynamodb = spine_testkit::dynamodb().await;
-    let table = unique_name("ledger");
-    create_ledger_table(&dynamodb, &table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    let mut urls = Vec::new();
-    for prefix in ["orders", "orders-dlq"] {
-        let out = sqs
-            .create_queue()
-            .queue_name(unique_name(prefix))
-            .send()
-            .await
-            .unwrap();
-        urls.push(out.queue_url.unwrap());
-    }
-    let queues = FlowQueues {
-        queue_url: urls[0].clone(),
-        dlq_url: urls[1].clone(),
-    };
+    let table = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "orders").await;
+    let queues = FlowQueues { queue_url, dlq_url };
     let ledger = Arc::new(DynamoLedger::new(dynamodb, LedgerTableConfig { table }));
     let port: Arc<dyn Ledger> = ledger.clone();
     let operator = Operator::new(
@@ -69,39 +51,16 @@ async fn world() -> World {
 
 /// The sample order with fresh ids.
 fn envelope() -> Envelope {
-    let sample: Value = serde_json::from_str(ORDER).unwrap();
-    let mut body: Value = serde_json::from_str(sample["Records"][0]["body"].as_str().unwrap()).unwrap();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let order_id = (u128::from_str_radix(&id, 16).unwrap() % 1_000_000_000_000).to_string();
-    body["source_event_id"] = json!(id);
-    body["event_key"] =
-        json!(EventKey::derive(&"shopify".parse().unwrap(), &id.parse().unwrap()).to_string());
-    body["event"]["order_id"] = json!(order_id);
-    body["business_key"]["entity_id"] = json!(order_id);
-    Envelope::from_json(&body.to_string()).unwrap()
+    orders::order_envelope(&id, &order_id)
 }
 
 impl World {
     /// A PARKED ledger entry and its message in the DLQ with the reason attributes.
     async fn park(&self, class: &str) -> Envelope {
         let e = envelope();
-        let entry = LedgerEntry {
-            event_key: e.event_key.clone(),
-            source: e.source.clone(),
-            source_event_id: e.source_event_id.clone(),
-            flow: Flow::Order,
-            business_key: e.business_key.clone(),
-            contract_version: e.contract().to_string(),
-            topic: e.topic.clone(),
-            correlation_id: e.correlation_id.clone(),
-            received_at: e.received_at,
-            occurred_at: None,
-            amount: None,
-            status: LedgerStatus::Received,
-            updated_at: e.received_at,
-            history: vec![],
-            payload: json!({}),
-        };
+        let entry = orders::bare_received_entry(&e);
         self.ledger.put_received(&entry).await.unwrap();
         self.ledger
             .mark_parked(&e.event_key, class, "why", Utc::now(), "order-sync")

@@ -7,7 +7,7 @@ mod common;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use common::{ALL, SECRET_JSON, answer, clock, event, expected, sources};
+use common::{ALL, answer, clock, event, expected, secrets_json, sources};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
@@ -38,27 +38,17 @@ impl Stack {
             spine_testkit::dynamodb().await,
             spine_testkit::secretsmanager().await,
         );
-        let table = unique_name("webhook-ledger");
-        create_ledger_table(&dynamodb, &table)
-            .expect("a table definition")
-            .send()
-            .await
-            .expect("table created");
+        let table = spine_testkit::create_table(&dynamodb, "webhook-ledger", create_ledger_table).await;
         let mut queues = BTreeMap::new();
         for flow in Flow::ALL {
-            let created = sqs
-                .create_queue()
-                .queue_name(unique_name(&format!("webhook-{flow}")))
-                .send()
-                .await
-                .expect("queue created");
-            queues.insert(flow, created.queue_url.expect("a queue url"));
+            let url = spine_testkit::create_queue(&sqs, &format!("webhook-{flow}")).await;
+            queues.insert(flow, url);
         }
         let secret_id = unique_name("spine-webhooks");
         secrets
             .create_secret()
             .name(&secret_id)
-            .secret_string(SECRET_JSON)
+            .secret_string(secrets_json())
             .send()
             .await
             .expect("secret created");
@@ -241,7 +231,7 @@ fn shopify_signed_with(secret: &str) -> aws_lambda_events::apigw::ApiGatewayV2ht
 #[tokio::test]
 async fn a_rotated_secret_still_verifies_with_the_previous_version_within_the_grace_period() {
     let stack = Stack::new().await;
-    let rotated = SECRET_JSON.replace("shpss_spine_test_shopify", "shpss_rotated_secret");
+    let rotated = secrets_json().replace("shpss_spine_test_shopify", "shpss_rotated_secret");
     stack
         .secrets
         .put_secret_value()

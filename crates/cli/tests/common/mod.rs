@@ -18,16 +18,14 @@ use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
 use spine_aws::queue::{EventMeta, FlowQueues, OutgoingEvent, ParkReason, SqsQueues};
 use spine_core::idempotency::{Idempotency, IdempotencyConfig};
 use spine_core::ledger::{Ledger, LedgerEntry};
-use spine_core::{Envelope, EventKey, Flow};
+use spine_core::{Envelope, Flow};
 use spine_odoo::{Domain, OdooClient, Protocol, SearchOpts};
 use spine_runtime::BatchPolicy;
 use spine_sync::lambda::{Deadline, batch_handler};
 use spine_sync::{SyncConfig, Syncer, Worker};
 use spine_testkit::odoo::{Target, product, target};
-use spine_testkit::unique_name;
+use spine_testkit::{orders, unique_name};
 use spinectl::Operator;
-
-const ORDER: &str = include_str!("../../../../events/sqs/order.json");
 
 /// One flow's queues and a ledger table, all fresh.
 pub struct World {
@@ -41,16 +39,12 @@ pub struct World {
 pub async fn world() -> World {
     let sqs = spine_testkit::sqs().await;
     let dynamodb = spine_testkit::dynamodb().await;
-    let ledger_table = unique_name("ledger");
-    create_ledger_table(&dynamodb, &ledger_table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    let queues = FlowQueues {
-        queue_url: queue(&sqs, "orders").await,
-        dlq_url: queue(&sqs, "orders-dlq").await,
-    };
+    let ledger_table = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
+    // SQS's default visibility timeout (30 s) is longer than any batch the worker takes
+    // here, so a drain never sees a message twice. (The DLQ's own timeout does not
+    // matter: spinectl's scans set their hold on every receive.)
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "orders").await;
+    let queues = FlowQueues { queue_url, dlq_url };
     let config = LedgerTableConfig {
         table: ledger_table.clone(),
     };
@@ -64,32 +58,14 @@ pub async fn world() -> World {
     }
 }
 
-/// A queue with SQS's default visibility timeout (30 s): longer than any batch the
-/// worker takes here, so a drain never sees a message twice. (The DLQ's own timeout
-/// does not matter: spinectl's scans set their hold on every receive.)
-async fn queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    let out = sqs
-        .create_queue()
-        .queue_name(unique_name(prefix))
-        .send()
-        .await
-        .unwrap();
-    out.queue_url.unwrap()
-}
-
-/// A valid order envelope (the sample's content) with fresh ids.
+/// A valid order envelope (the sample's content) with fresh ids, its own correlation id
+/// and an order number matching its order id.
 pub fn order_envelope() -> Envelope {
-    let sample: Value = serde_json::from_str(ORDER).unwrap();
-    let mut body: Value = serde_json::from_str(sample["Records"][0]["body"].as_str().unwrap()).unwrap();
     let id = unique_name("o");
     let order_id = numeric_id().to_string();
-    body["source_event_id"] = json!(id);
-    body["event_key"] =
-        json!(EventKey::derive(&"shopify".parse().unwrap(), &id.parse().unwrap()).to_string());
+    let mut body = orders::order_json(&id, &order_id);
     body["correlation_id"] = json!(format!("corr-{id}"));
-    body["event"]["order_id"] = json!(order_id);
     body["event"]["order_number"] = json!(format!("#{order_id}"));
-    body["business_key"]["entity_id"] = json!(order_id);
     Envelope::from_json(&body.to_string()).unwrap()
 }
 
@@ -216,12 +192,7 @@ impl World {
         let odoo = target.client(Protocol::Json2);
         product(&odoo, "MUG-01").await;
         product(&odoo, "CUP-02").await;
-        let table = unique_name("idem");
-        create_idempotency_table(&self.dynamodb, &table)
-            .unwrap()
-            .send()
-            .await
-            .unwrap();
+        let table = spine_testkit::create_table(&self.dynamodb, "idem", create_idempotency_table).await;
         let store = DynamoIdempotencyStore::new(self.dynamodb.clone(), IdempotencyTableConfig { table });
         let idempotency = Idempotency::new(Arc::new(store), IdempotencyConfig::default());
         let syncer = Arc::new(Syncer::new(odoo.clone(), SyncConfig::default()));

@@ -1,5 +1,6 @@
-//! Shared by the integration tests: the sample requests of events/webhook/, the test
-//! sources and their secrets (the same as events/webhook/README.md lists).
+//! Shared by the integration tests: the sample requests of events/webhook/ taken apart as
+//! the handler would, with the test sources and their secrets (all from
+//! `spine_testkit::webhook`, which the webhook function's tests share).
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
@@ -8,42 +9,17 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use spine_ingest::{Headers, SigningKeys, Sources};
-
-/// When the samples were sent (2026-11-20T10:00:00Z).
-pub const SENT_AT: i64 = 1_795_168_800;
+pub use spine_testkit::webhook::{self, SENT_AT, secret};
 
 /// "Now" for the tests: five seconds after the samples were sent.
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(SENT_AT + 5, 0).expect("a valid time")
 }
 
-pub const SOURCES: &str = r#"{
-  "shopify": {"kind": "shopify", "secret": "spine/webhooks/shopify"},
-  "woocommerce": {"kind": "woocommerce", "secret": "spine/webhooks/woocommerce"},
-  "stripe": {"kind": "stripe", "secret": "spine/webhooks/stripe", "order_source": "shopify"},
-  "midtrans": {"kind": "midtrans", "secret": "spine/webhooks/midtrans", "order_source": "woocommerce"},
-  "xendit": {"kind": "xendit", "secret": "spine/webhooks/xendit", "order_source": "woocommerce"},
-  "tokopedia": {"kind": "tokopedia", "secret": "spine/webhooks/tokopedia"},
-  "carrier": {"kind": "generic", "secret": "spine/webhooks/carrier", "order_source": "shopify",
-              "header": "X-Carrier-Signature", "encoding": "hex", "timestamp_header": "X-Carrier-Timestamp"}
-}"#;
-
+/// The test sources, each reading its keys from the secret `spine/webhooks/<source>`.
 pub fn sources() -> Sources {
-    Sources::from_json(SOURCES).expect("the test sources parse")
-}
-
-/// The test secret of each source.
-pub fn secret(source: &str) -> &'static str {
-    match source {
-        "shopify" => "shpss_spine_test_shopify",
-        "woocommerce" => "wc_spine_test_secret",
-        "stripe" => "whsec_spine_test_stripe",
-        "midtrans" => "SB-Mid-server-spine-test",
-        "xendit" => "xnd_callback_token_spine_test",
-        "tokopedia" => "tokopedia_spine_test_secret",
-        "carrier" => "carrier_spine_test_secret",
-        other => panic!("no test secret for {other}"),
-    }
+    let json = webhook::sources_json(|source| format!("spine/webhooks/{source}"));
+    Sources::from_json(&json).expect("the test sources parse")
 }
 
 pub fn keys(source: &str) -> SigningKeys {
@@ -68,41 +44,13 @@ impl Sample {
     }
 }
 
-macro_rules! samples {
-    ($($name:literal),* $(,)?) => {
-        /// Every sample request, by file name.
-        pub fn all_samples() -> Vec<Sample> {
-            vec![$(parse($name, include_str!(concat!("../../../../events/webhook/", $name)))),*]
-        }
-    };
+/// Every sample request.
+pub fn all_samples() -> Vec<Sample> {
+    webhook::SAMPLES
+        .iter()
+        .map(|(name, text)| parse(name, text))
+        .collect()
 }
-
-samples!(
-    "shopify-orders-create.json",
-    "shopify-orders-updated.json",
-    "shopify-duplicate.json",
-    "shopify-bad-signature.json",
-    "shopify-ignored-topic.json",
-    "shopify-malformed-json.json",
-    "shopify-missing-sku.json",
-    "shopify-oversize.json",
-    "shopify-wrong-content-type.json",
-    "unknown-source.json",
-    "woocommerce-order-created.json",
-    "woocommerce-bad-signature.json",
-    "stripe-payment-intent-succeeded.json",
-    "stripe-charge-refunded.json",
-    "stripe-stale-timestamp.json",
-    "stripe-ignored-type.json",
-    "midtrans-settlement.json",
-    "midtrans-refund.json",
-    "midtrans-bad-signature.json",
-    "xendit-invoice-paid.json",
-    "xendit-bad-token.json",
-    "tokopedia-order-notification.json",
-    "carrier-shipment-tracking.json",
-    "carrier-stale-timestamp.json",
-);
 
 pub fn sample(name: &str) -> Sample {
     all_samples()

@@ -12,19 +12,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig, create_ledger_table};
-use spine_core::contracts::{CanonicalEvent, Customer, OrderLine, OrderV1, PaymentV1, RefundV1};
+use spine_core::contracts::{CanonicalEvent, Customer, OrderV1, PaymentV1, RefundV1};
 use spine_core::ledger::OdooRecords;
 use spine_core::{
-    CorrelationId, Currency, Envelope, Flow, Ledger, LedgerEntry, Money, Sku, SourceEventId, SourceName,
+    CorrelationId, Currency, Envelope, Flow, Ledger, LedgerEntry, Sku, SourceEventId, SourceName,
 };
 use spine_odoo::{Domain, Kwargs, OdooClient, SearchOpts};
 use spine_sync::{SyncConfig, Syncer};
+pub use spine_testkit::odoo::bank_journal;
 use spine_testkit::odoo::{Target, product, rec, unique};
-use spine_testkit::unique_name;
-
-pub fn usd(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::parse("USD").unwrap())
-}
+pub use spine_testkit::orders::{usd, usd_line};
 
 /// A past day no other run is likely to use (orders are dated on it).
 pub fn random_day() -> NaiveDate {
@@ -43,14 +40,6 @@ pub fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
 /// An order of 2 × a at 12.50 and 1 × b at 5.00, with Odoo's 15% tax in its total.
 pub fn order(a: &Sku, b: &Sku, day: NaiveDate) -> OrderV1 {
     let id = unique("o");
-    let line = |n: &str, sku: &Sku, quantity, price| OrderLine {
-        line_id: n.into(),
-        sku: sku.clone(),
-        name: format!("Item {sku}"),
-        quantity,
-        unit_price: usd(price),
-        discount: usd(0),
-    };
     OrderV1 {
         order_id: SourceEventId::parse(&id).unwrap(),
         order_number: format!("#{id}"),
@@ -63,7 +52,7 @@ pub fn order(a: &Sku, b: &Sku, day: NaiveDate) -> OrderV1 {
             email: None,
             phone: None,
         },
-        lines: vec![line("l1", a, 2, 1250), line("l2", b, 1, 500)],
+        lines: vec![usd_line("l1", a, 2, 1250), usd_line("l2", b, 1, 500)],
         shipping: None,
         tax_total: usd(450),
         total: usd(3450),
@@ -166,34 +155,16 @@ pub struct World {
     pub unknown_payment: i64,
 }
 
-pub async fn create_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(unique_name(prefix))
-        .send()
-        .await
-        .expect("queue created")
-        .queue_url
-        .unwrap()
-}
-
 /// Builds the known world of issue 7 (see the module documentation).
 pub async fn world(target: &Target) -> World {
     let protocol = target.protocols()[0];
     let odoo = target.client(protocol);
     let day = random_day();
     let dynamodb = spine_testkit::dynamodb().await;
-    let table = unique_name("ledger");
-    create_ledger_table(&dynamodb, &table)
-        .unwrap()
-        .send()
-        .await
-        .expect("ledger table");
+    let table = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
     let ledger = Arc::new(DynamoLedger::new(dynamodb.clone(), LedgerTableConfig { table }));
     let sqs = spine_testkit::sqs().await;
-    let (queue_url, dlq_url) = (
-        create_queue(&sqs, "orders").await,
-        create_queue(&sqs, "orders-dlq").await,
-    );
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "orders").await;
     let config = SyncConfig {
         // Quotations: a deleted one is what an operator can delete by hand.
         confirm_orders: false,
@@ -299,20 +270,6 @@ pub async fn record_applied(ledger: &dyn Ledger, envelope: &Envelope, touched: &
         .mark_applied(&envelope.event_key, &records(touched), when, "sync")
         .await
         .unwrap();
-}
-
-/// The first bank journal of the database.
-pub async fn bank_journal(odoo: &OdooClient) -> i64 {
-    let opts = SearchOpts {
-        limit: Some(1),
-        order: Some("id asc".into()),
-        ..SearchOpts::default()
-    };
-    let ids = odoo
-        .search("account.journal", &Domain::all().eq("type", "bank"), &opts)
-        .await
-        .unwrap();
-    *ids.first().expect("a bank journal exists")
 }
 
 /// A payment typed in by hand with the same partner, amount, journal and memo (dated

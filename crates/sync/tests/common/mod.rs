@@ -11,7 +11,8 @@ use spine_core::contracts::{
 use spine_core::{Currency, ExternalId, Money, Sku, SourceEventId, SourceName};
 use spine_odoo::{Domain, OdooClient, Protocol, SearchOpts};
 use spine_sync::{SyncConfig, Syncer};
-pub use spine_testkit::odoo::{Target, product, rec, target, target_with, unique};
+pub use spine_testkit::odoo::{Target, bank_journal, product, rec, target, target_with, unique};
+pub use spine_testkit::orders::{usd, usd_line};
 
 pub fn shop() -> SourceName {
     SourceName::parse("shopify").unwrap()
@@ -19,10 +20,6 @@ pub fn shop() -> SourceName {
 
 pub fn gateway() -> SourceName {
     SourceName::parse("stripe").unwrap()
-}
-
-pub fn usd(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::parse("USD").unwrap())
 }
 
 /// Two products with fresh SKUs, created in Odoo.
@@ -37,14 +34,6 @@ pub async fn two_products(odoo: &OdooClient) -> (Sku, Sku) {
 /// A new order with a fresh order id and customer: 2 × a at 12.50, 1 × b at 5.00.
 pub fn order(a: &Sku, b: &Sku) -> OrderV1 {
     let id = unique("o");
-    let line = |n: &str, sku: &Sku, quantity, price| OrderLine {
-        line_id: n.into(),
-        sku: sku.clone(),
-        name: format!("Item {sku}"),
-        quantity,
-        unit_price: usd(price),
-        discount: usd(0),
-    };
     OrderV1 {
         order_id: SourceEventId::parse(&id).unwrap(),
         order_number: format!("#{id}"),
@@ -57,7 +46,7 @@ pub fn order(a: &Sku, b: &Sku) -> OrderV1 {
             email: Some("ada@example.com".into()),
             phone: None,
         },
-        lines: vec![line("l1", a, 2, 1250), line("l2", b, 1, 500)],
+        lines: vec![usd_line("l1", a, 2, 1250), usd_line("l2", b, 1, 500)],
         shipping: None,
         tax_total: usd(0),
         total: usd(3000),
@@ -104,23 +93,6 @@ pub fn shipment(order: &OrderV1, status: ShipmentStatus) -> ShipmentV1 {
         status,
         status_at: "2026-11-21T08:00:00Z".parse().unwrap(),
     }
-}
-
-/// The first bank journal of the database.
-pub async fn bank_journal(odoo: &OdooClient) -> i64 {
-    let ids = odoo
-        .search(
-            "account.journal",
-            &Domain::all().eq("type", "bank"),
-            &SearchOpts {
-                limit: Some(1),
-                order: Some("id asc".into()),
-                ..SearchOpts::default()
-            },
-        )
-        .await
-        .expect("journals readable");
-    *ids.first().expect("a bank journal exists")
 }
 
 /// A syncer on a fresh client for `protocol`, with the bank journal configured.

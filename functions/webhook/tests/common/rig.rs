@@ -1,6 +1,6 @@
 //! A webhook handler over in-memory ports: fixed keys, a memory ledger, a recording queue.
 
-use super::{RecordingQueue, SECRET_JSON, clock, sources};
+use super::{RecordingQueue, clock, secret, sources};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use spine_core::ledger::memory::MemoryLedger;
@@ -19,9 +19,7 @@ impl KeySource for FixedKeys {
         if self.down {
             return Err(KeyError::Empty(source.secret.clone()));
         }
-        let secrets: serde_json::Value = serde_json::from_str(SECRET_JSON).expect("test secrets");
-        let secret = secrets[source.name.as_str()].as_str().expect("a test secret");
-        Ok(SigningKeys::current(secret.into()))
+        Ok(SigningKeys::current(secret(source.name.as_str()).into()))
     }
 }
 
