@@ -22,6 +22,15 @@ const MOVE_STATE: &[&str] = &["draft", "posted", "cancel"];
 const PAY_STATE: &[&str] = &["not_paid", "in_payment", "paid", "partial", "reversed"];
 const PICK_STATE: &[&str] = &["draft", "waiting", "confirmed", "assigned", "done", "cancel"];
 const JOURNAL_TYPE: &[&str] = &["sale", "purchase", "cash", "bank", "general"];
+const LOCATION_USAGE: &[&str] = &[
+    "supplier",
+    "view",
+    "internal",
+    "customer",
+    "inventory",
+    "production",
+    "transit",
+];
 
 /// Every model the simulator serves; `stock.picking` has `carrier_tracking_ref` only
 /// when `stock_delivery` is configured.
@@ -253,10 +262,33 @@ pub fn registry(cfg: &SimConfig) -> Registry {
             ],
         ),
         model(
+            "stock.location",
+            "Inventory Locations",
+            vec![
+                f("name", "Location Name", Char).required(),
+                f("complete_name", "Full Location Name", Char),
+                f("usage", "Location Type", Selection(LOCATION_USAGE)),
+                f("active", "Active", Boolean),
+            ],
+        ),
+        model(
+            "stock.warehouse",
+            "Warehouse",
+            vec![
+                f("name", "Warehouse", Char).required(),
+                f("code", "Short Name", Char).required(),
+                f("lot_stock_id", "Location Stock", Many2one("stock.location")),
+                f("active", "Active", Boolean),
+            ],
+        ),
+        model(
             "stock.quant",
             "Quants",
             vec![
                 f("product_id", "Product", Many2one("product.product")).required(),
+                // Required in Odoo. Optional here so that callers booking simulator stock
+                // with a bare `quantity` keep working: stock is summed over every quant.
+                f("location_id", "Location", Many2one("stock.location")),
                 f("quantity", "Quantity", Float),
                 f("inventory_quantity", "Counted Quantity", Float),
             ],
@@ -282,7 +314,8 @@ fn put(store: &mut Store, model: &'static str, v: Value) -> i64 {
 }
 
 /// The demo data of a fresh database: company in USD, EUR and IDR inactive, the admin
-/// user (uid 2), sale/bank/cash journals and their external ids.
+/// user (uid 2), sale/bank/cash journals, external ids for the `base` records, and the
+/// company's warehouse `WH` with its internal stock location `WH/Stock`.
 pub fn seed(store: &mut Store, cfg: &SimConfig) {
     let usd = put(
         store,
@@ -341,6 +374,16 @@ pub fn seed(store: &mut Store, cfg: &SimConfig) {
         store,
         "account.journal",
         json!({"name": "Cash", "code": "CSH1", "type": "cash", "active": true}),
+    );
+    let stock = put(
+        store,
+        "stock.location",
+        json!({"name": "Stock", "complete_name": "WH/Stock", "usage": "internal", "active": true}),
+    );
+    put(
+        store,
+        "stock.warehouse",
+        json!({"name": "YourCompany", "code": "WH", "lot_stock_id": stock, "active": true}),
     );
     let xids = [
         ("USD", "res.currency", usd),
