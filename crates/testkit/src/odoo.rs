@@ -137,6 +137,70 @@ pub async fn product(odoo: &OdooClient, sku: &str) -> i64 {
         .expect("product created")[0]
 }
 
+/// Sets a storable product's on-hand quantity in the stock location of the database's
+/// first warehouse (lowest id; `WH/Stock` on a fresh database), the way a real Odoo 19
+/// takes it: an inventory adjustment. The product's quant there gets the counted
+/// `inventory_quantity` (created when there is none), written in `inventory_mode`, and
+/// `action_apply_inventory` books the difference, so a later call replaces the level
+/// rather than adding to it. Four round trips.
+///
+/// The simulator also takes a bare `quantity` on a quant without a location; a real Odoo
+/// requires the location and books stock through the moves this adjustment creates.
+/// Panics (test code) when a call fails or Odoo answers a wizard instead of applying.
+pub async fn set_on_hand(odoo: &OdooClient, product: i64, quantity: f64) {
+    let first = SearchOpts {
+        limit: Some(1),
+        order: Some("id asc".into()),
+        ..SearchOpts::default()
+    };
+    let warehouses = odoo
+        .search_read("stock.warehouse", &Domain::all(), &["lot_stock_id"], &first)
+        .await
+        .expect("warehouses readable");
+    let location = warehouses
+        .first()
+        .and_then(|w| w.get("lot_stock_id")?.get(0)?.as_i64())
+        .expect("a warehouse with a stock location");
+    let inventory = ctx(json!({"inventory_mode": true}));
+    let here = Domain::all()
+        .eq("product_id", product)
+        .eq("location_id", location);
+    let quants = odoo
+        .search("stock.quant", &here, &SearchOpts::default())
+        .await
+        .expect("quants readable");
+    let quant = match quants.first() {
+        Some(&quant) => {
+            let vals = rec(json!({"vals": {"inventory_quantity": quantity}}));
+            odoo.call("stock.quant", "write", &[quant], vals, Some(&inventory))
+                .await
+                .expect("quantity counted");
+            quant
+        }
+        None => {
+            let vals =
+                rec(json!({"product_id": product, "location_id": location, "inventory_quantity": quantity}));
+            odoo.create_with_context("stock.quant", &[vals], Some(&inventory))
+                .await
+                .expect("quantity counted")[0]
+        }
+    };
+    let applied = odoo
+        .call(
+            "stock.quant",
+            "action_apply_inventory",
+            &[quant],
+            Kwargs::new(),
+            Some(&inventory),
+        )
+        .await
+        .expect("count applied");
+    assert!(
+        !applied.is_object(),
+        "Odoo answered a wizard instead of applying the count: {applied}"
+    );
+}
+
 /// The id of the database's first bank journal (lowest id): what the payment flows book
 /// into when a test configures no journal of its own. Panics (test code) when there is none.
 pub async fn bank_journal(odoo: &OdooClient) -> i64 {

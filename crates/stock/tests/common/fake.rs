@@ -1,6 +1,6 @@
 //! A local fake of the three channel APIs on one random port: it records every request,
 //! checks credentials, keeps the levels it was given, and can answer canned statuses
-//! (429 with Retry-After, 5xx) or refuse one channel id.
+//! (429 with Retry-After, 5xx; once each, or to every request) or refuse one channel id.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -34,6 +34,16 @@ impl Captured {
     }
 }
 
+/// Fails when two requests to the generic target carried the same levels: a refused or
+/// failed batch was sent again.
+pub fn assert_no_batch_repeated(requests: &[Captured]) {
+    let mut bodies: Vec<String> = requests.iter().map(|r| r.json()["levels"].to_string()).collect();
+    bodies.sort_unstable();
+    let before = bodies.len();
+    bodies.dedup();
+    assert_eq!(bodies.len(), before, "a request was repeated");
+}
+
 #[derive(Default)]
 pub struct FakeState {
     pub requests: Vec<Captured>,
@@ -43,6 +53,8 @@ pub struct FakeState {
     pub levels: BTreeMap<String, i64>,
     /// Canned answers (status, Retry-After) for the next requests, in order.
     pub queued: VecDeque<(u16, Option<&'static str>)>,
+    /// A status answered to every request (after the queued ones) while set.
+    pub always: Option<u16>,
     /// A channel id this fake refuses: 503 for the generic target, an item error on
     /// WooCommerce, a userError on Shopify.
     pub refuse: Option<String>,
@@ -102,6 +114,9 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
             r.headers_mut().insert("retry-after", v.parse().expect("header"));
         }
         return r;
+    }
+    if let Some(status) = s.always {
+        return answer(status, json!({"message": "canned"}));
     }
     match captured.path.as_str() {
         "/push" => generic(&mut s, &captured),
@@ -214,7 +229,8 @@ fn shopify(s: &mut FakeState, c: &Captured) -> Response {
     )
 }
 
-fn url_param(query: &str, name: &str) -> String {
+/// One parameter of a URL query, decoded; empty when absent.
+pub fn url_param(query: &str, name: &str) -> String {
     reqwest::Url::parse(&format!("http://x/?{query}"))
         .expect("query")
         .query_pairs()

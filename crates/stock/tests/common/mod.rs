@@ -1,6 +1,12 @@
-//! What every stock test needs: the Odoo simulator, a stock table and secrets in the AWS
-//! emulator, the channel fake, and a [`StockPush`] wired to them with a pause that records
-//! its waits instead of sleeping.
+//! What every stock test needs: the Odoo under test (the simulator, or a real Odoo when
+//! `ODOO_*` is set), a stock table and secrets in the AWS emulator, the channel fake, and
+//! a [`StockPush`] wired to them with a pause that records its waits instead of sleeping.
+//!
+//! Tests name products by short labels ("A", "B"); each environment turns them into SKUs
+//! unique to the run, because a real database holds other products, which a run pushes
+//! too. [`Env::own_levels`] and [`Env::pushed`] keep only the test's own SKUs (under their
+//! labels) and, on the simulator, check that there was nothing else; counts over the
+//! whole catalogue are asserted on the simulator only ([`Env::on_sim`]).
 
 #![allow(dead_code)]
 
@@ -11,13 +17,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use odoo_sim::{SimConfig, SimHandle};
 use serde_json::{Value, json};
-use spine_odoo::{OdooClient, OdooConfig, Protocol, Record};
+use spine_odoo::{OdooClient, Protocol};
 use spine_stock::{
     ChannelConfig, HttpClient, HttpPolicy, Pause, SecretsManager, StockPush, StockState, create_table,
     parse_channels,
 };
+use spine_testkit::odoo::{Target, set_on_hand, unique};
 
 /// Records every requested wait and returns at once.
 #[derive(Default)]
@@ -37,7 +43,9 @@ impl RecordingPause {
 }
 
 pub struct Env {
-    pub sim: SimHandle,
+    /// Keeps the simulator (when it is the target) running.
+    pub target: Target,
+    pub protocol: Protocol,
     pub odoo: OdooClient,
     pub state: StockState,
     pub pauses: Arc<RecordingPause>,
@@ -45,20 +53,30 @@ pub struct Env {
     pub fake: fake::Fake,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub prefix: String,
+    /// Appended to every label to make this environment's SKUs.
+    suffix: String,
 }
 
-pub fn odoo_client(sim: &SimHandle) -> OdooClient {
-    let cfg = sim.config();
-    let config = OdooConfig::new(&sim.url(), &cfg.database, &cfg.login, cfg.api_key.clone().into())
-        .expect("config")
-        .with_protocol(Protocol::Json2);
-    OdooClient::new(config).expect("client")
+/// One fresh environment per protocol the Odoo under test is tested on, each with its
+/// own simulator (so counts on the simulator are this scenario's alone); `page_size`
+/// products per Odoo round trip.
+pub async fn envs(page_size: u32) -> Vec<Env> {
+    let first = spine_testkit::odoo::target().await;
+    let protocols = first.protocols();
+    let mut next = Some(first);
+    let mut envs = Vec::new();
+    for protocol in protocols {
+        let target = match next.take() {
+            Some(target) => target,
+            None => spine_testkit::odoo::target().await,
+        };
+        envs.push(env(target, protocol, page_size).await);
+    }
+    envs
 }
 
-/// A fresh environment; `page_size` products per Odoo round trip.
-pub async fn env(page_size: u32) -> Env {
-    let sim = SimHandle::start(SimConfig::default()).await.expect("simulator");
-    let odoo = odoo_client(&sim);
+async fn env(target: Target, protocol: Protocol, page_size: u32) -> Env {
+    let odoo = target.client(protocol);
     let dynamo = spine_testkit::dynamodb().await;
     let table = spine_testkit::unique_name("stock");
     create_table(&dynamo, &table).await.expect("table");
@@ -92,8 +110,10 @@ pub async fn env(page_size: u32) -> Env {
     let source = Arc::new(SecretsManager::new(secrets.clone()));
     let push = StockPush::new(odoo.clone(), state.clone(), source, http, page_size);
     let fake = fake::Fake::start().await;
+    eprintln!("stock env over {protocol:?}");
     Env {
-        sim,
+        target,
+        protocol,
         odoo,
         state,
         pauses,
@@ -101,10 +121,68 @@ pub async fn env(page_size: u32) -> Env {
         fake,
         secrets,
         prefix,
+        suffix: unique("stk"),
     }
 }
 
 impl Env {
+    /// True on the simulator, where the catalogue holds this scenario's products only and
+    /// counts over everything read or pushed are exact.
+    pub fn on_sim(&self) -> bool {
+        !self.target.is_real()
+    }
+
+    /// This environment's SKU for a label.
+    pub fn sku(&self, label: &str) -> String {
+        format!("{label}-{}", self.suffix)
+    }
+
+    /// The label of one of this environment's SKUs; `None` for anyone else's.
+    pub fn label<'a>(&self, sku: &'a str) -> Option<&'a str> {
+        sku.strip_suffix(self.suffix.as_str())?.strip_suffix('-')
+    }
+
+    /// Creates storable products with these labels and sets their on-hand quantities;
+    /// answers each label's product id.
+    pub async fn stock(&self, levels: &[(&str, f64)]) -> BTreeMap<String, i64> {
+        let mut products = BTreeMap::new();
+        for (label, qty) in levels {
+            let product = spine_testkit::odoo::product(&self.odoo, &self.sku(label)).await;
+            set_on_hand(&self.odoo, product, *qty).await;
+            products.insert((*label).to_owned(), product);
+        }
+        products
+    }
+
+    /// The levels of this environment's SKUs in a map keyed by SKU, under their labels.
+    /// On the simulator there must be no other SKU.
+    pub fn own_levels(&self, levels: &BTreeMap<String, i64>) -> BTreeMap<String, i64> {
+        let own: BTreeMap<String, i64> = levels
+            .iter()
+            .filter_map(|(sku, q)| Some((self.label(sku)?.to_owned(), *q)))
+            .collect();
+        if self.on_sim() {
+            assert_eq!(own.len(), levels.len(), "only this test's SKUs: {levels:?}");
+        }
+        own
+    }
+
+    /// Every `{"sku", "quantity"}` of this environment's SKUs the generic target received,
+    /// in order, under their labels. On the simulator no request may carry another SKU.
+    pub fn pushed(&self, requests: &[fake::Captured]) -> Value {
+        let mut own = Vec::new();
+        for request in requests {
+            for level in request.json()["levels"].as_array().into_iter().flatten() {
+                let sku = level["sku"].as_str().expect("sku");
+                match self.label(sku) {
+                    Some(label) => own.push(json!({"sku": label, "quantity": level["quantity"]})),
+                    None => assert!(!self.on_sim(), "only this test's SKUs: {sku}"),
+                }
+            }
+        }
+        Value::Array(own)
+    }
+
     /// One channel of `kind` pointed at the fake, with extra fields merged in.
     pub fn channel(&self, name: &str, kind: &str, extra: Value) -> ChannelConfig {
         let (url, secret) = match kind {
@@ -124,36 +202,4 @@ impl Env {
             .expect("channel config")
             .remove(0)
     }
-}
-
-fn rec(v: Value) -> Record {
-    v.as_object().cloned().expect("object")
-}
-
-/// Creates storable products with these SKUs and on-hand quantities (two calls in all);
-/// answers each SKU's quant id.
-pub async fn stock(odoo: &OdooClient, levels: &[(&str, f64)]) -> BTreeMap<String, i64> {
-    let products: Vec<Record> = levels
-        .iter()
-        .map(|(sku, _)| rec(json!({"name": format!("P {sku}"), "default_code": sku, "is_storable": true})))
-        .collect();
-    let ids = odoo.create("product.product", &products).await.expect("products");
-    let quants: Vec<Record> = ids
-        .iter()
-        .zip(levels)
-        .map(|(id, (_, qty))| rec(json!({"product_id": id, "quantity": qty})))
-        .collect();
-    let quant_ids = odoo.create("stock.quant", &quants).await.expect("quants");
-    levels
-        .iter()
-        .map(|(s, _)| (*s).to_owned())
-        .zip(quant_ids)
-        .collect()
-}
-
-/// Sets a quant's on-hand quantity.
-pub async fn set_qty(odoo: &OdooClient, quant: i64, qty: f64) {
-    odoo.write("stock.quant", &[quant], &rec(json!({"quantity": qty})))
-        .await
-        .expect("write");
 }
