@@ -10,6 +10,7 @@ mod batch;
 mod bootstrap;
 mod context;
 mod diagnostic;
+mod first_invocation;
 mod policy;
 mod policy_env;
 
@@ -18,5 +19,6 @@ pub use batch::{BatchError, BatchHandler};
 pub use bootstrap::{init_tracing, load_aws_config, run_sqs_handler};
 pub use context::MessageContext;
 pub use diagnostic::{diagnostic, error_chain};
+pub use first_invocation::FirstInvocation;
 pub use policy::{Action, BatchPolicy, decide, park_class};
 pub use policy_env::{PolicyConfigError, env_names};

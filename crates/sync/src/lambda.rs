@@ -24,7 +24,9 @@ use spine_aws::secrets::{SecretsCache, SecretsConfig};
 use spine_core::idempotency::{Idempotency, IdempotencyConfig};
 use spine_core::{Classify, Envelope, Flow};
 use spine_odoo::OdooClient;
-use spine_runtime::{Action, BatchHandler, BatchPolicy, MessageActions, MessageContext, SqsActions, decide};
+use spine_runtime::{
+    Action, BatchHandler, BatchPolicy, FirstInvocation, MessageActions, MessageContext, SqsActions, decide,
+};
 
 use crate::config::SyncConfig;
 use crate::syncer::Syncer;
@@ -183,12 +185,11 @@ struct Parts {
     secret_id: String,
     policy: BatchPolicy,
     skip_idempotency: bool,
-    aws: aws_config::SdkConfig,
 }
 
 impl Parts {
     /// Reads and checks every setting (fail fast: a bad one stops the cold start).
-    async fn from_env(flow: Flow, actor: &'static str) -> Result<Self, StartError> {
+    fn from_env(flow: Flow, actor: &'static str) -> Result<Self, StartError> {
         let secret_id = std::env::var(env_names::ODOO_SECRET_ID)
             .ok()
             .filter(|v| !v.is_empty())
@@ -209,19 +210,19 @@ impl Parts {
             secret_id,
             policy: BatchPolicy::from_env().map_err(config)?,
             skip_idempotency,
-            aws: spine_runtime::load_aws_config().await,
         })
     }
 
     /// The batch handler, built on the first invocation: it reads the Odoo secret, so
     /// doing it here keeps that round trip out of the cold start (and a secret fixed
     /// after a failed first try is picked up by the next invocation).
-    async fn handler(&self, deadline: Deadline) -> Result<SyncBatchHandler, StartError> {
-        let dynamodb = aws_sdk_dynamodb::Client::new(&self.aws);
-        let secrets = SecretsCache::new(
-            aws_sdk_secretsmanager::Client::new(&self.aws),
-            SecretsConfig::default(),
-        );
+    async fn handler(
+        &self,
+        aws: &aws_config::SdkConfig,
+        deadline: Deadline,
+    ) -> Result<SyncBatchHandler, StartError> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(aws);
+        let secrets = SecretsCache::new(aws_sdk_secretsmanager::Client::new(aws), SecretsConfig::default());
         let secret_error = |source: BoxError| StartError::OdooSecret {
             secret_id: self.secret_id.clone(),
             source,
@@ -253,7 +254,7 @@ impl Parts {
             worker = worker.without_idempotency();
         }
         let actions = Arc::new(SqsActions::new(
-            SqsQueues::new(aws_sdk_sqs::Client::new(&self.aws)),
+            SqsQueues::new(aws_sdk_sqs::Client::new(aws)),
             self.queues.clone(),
         ));
         Ok(batch_handler(Arc::new(worker), actions, self.policy, deadline))
@@ -266,24 +267,25 @@ impl Parts {
 /// after the visibility timeout) and the next one tries again.
 pub async fn run(flow: Flow, actor: &'static str) -> Result<(), lambda_runtime::Error> {
     spine_runtime::init_tracing();
-    let parts = Arc::new(Parts::from_env(flow, actor).await?);
+    let parts = Arc::new(Parts::from_env(flow, actor)?);
+    let function = Arc::new(FirstInvocation::new(
+        actor,
+        parts,
+        spine_runtime::load_aws_config().await,
+    ));
     let deadline = Deadline::default();
-    let handler = Arc::new(tokio::sync::OnceCell::<SyncBatchHandler>::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let (parts, handler, deadline) = (parts.clone(), handler.clone(), deadline.clone());
+        let (function, deadline) = (function.clone(), deadline.clone());
         async move {
             deadline.set(i64::try_from(event.context.deadline).unwrap_or(i64::MAX));
             // Boxed: the builder's future nested in the runtime's is deep enough to
             // overflow rustc's layout depth limit in the function crates.
-            let build = || Box::pin(parts.handler(deadline.clone()));
-            let handler = handler
-                .get_or_try_init(build)
+            let build = |parts: Arc<Parts>, aws| Box::pin(async move { parts.handler(&aws, deadline).await });
+            let handler = function.get(build).await.map_err(spine_runtime::diagnostic)?;
+            handler
+                .handle(event.payload)
                 .await
-                .map_err(|e| {
-                    tracing::error!(error = %spine_runtime::error_chain(&e), "the sync function cannot reach Odoo");
-                    spine_runtime::diagnostic(e)
-                })?;
-            handler.handle(event.payload).await.map_err(spine_runtime::diagnostic)
+                .map_err(spine_runtime::diagnostic)
         }
     }))
     .await

@@ -138,38 +138,15 @@ pub struct Answer {
     pub healed: Option<HealOutcome>,
 }
 
-/// The function as the Lambda loop serves it: the settings are read at cold start (a
-/// bad one stops it), the clients are built on the first invocation, because that
-/// reads the Odoo secret. When building fails, that invocation fails with the reason
-/// and the next one tries again (a secret fixed in between is picked up).
-pub struct Function {
-    settings: Settings,
-    aws: SdkConfig,
-    app: tokio::sync::OnceCell<App>,
-}
+/// The function as the Lambda loop serves it: [`Settings`] read at cold start, the
+/// [`App`] built on the first invocation (it reads the Odoo secret) with
+/// [`App::build`].
+pub type Function = spine_runtime::FirstInvocation<Settings, App>;
 
-impl Function {
-    /// Reads nothing over the network.
-    pub fn new(settings: Settings, aws: SdkConfig) -> Self {
-        Self {
-            settings,
-            aws,
-            app: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    /// Builds the clients when this is the first successful invocation, then handles it.
-    pub async fn handle(&self, event: serde_json::Value) -> Result<Answer, HandlerError> {
-        let build = || Box::pin(App::build(self.settings.clone(), &self.aws));
-        let app = self
-            .app
-            .get_or_try_init(build)
-            .await
-            .inspect_err(|e| {
-                tracing::error!(error = %spine_runtime::error_chain(e), "the reconcile function cannot reach Odoo")
-            })?;
-        app.handle(event).await
-    }
+/// One invocation: builds the [`App`] when none was built yet, then handles `event`.
+pub async fn invoke(function: &Function, event: serde_json::Value) -> Result<Answer, HandlerError> {
+    let build = |settings, aws: SdkConfig| Box::pin(async move { App::build(settings, &aws).await });
+    function.get(build).await?.handle(event).await
 }
 
 /// The function's clients.

@@ -11,13 +11,17 @@ use reconcile::{Function, Settings};
 async fn main() -> Result<(), lambda_runtime::Error> {
     spine_runtime::init_tracing();
     let settings = Settings::from_env().context("reconcile configuration")?;
-    let function = Arc::new(Function::new(settings, spine_runtime::load_aws_config().await));
+    let function = Arc::new(Function::new(
+        "reconcile",
+        settings,
+        spine_runtime::load_aws_config().await,
+    ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let function = Arc::clone(&function);
         async move {
             // Boxed: the handler future is nested deeply enough to hit rustc's layout
             // depth limit when inlined into the runtime's.
-            Box::pin(function.handle(event.payload))
+            Box::pin(reconcile::invoke(&function, event.payload))
                 .await
                 .map_err(spine_runtime::diagnostic)
         }

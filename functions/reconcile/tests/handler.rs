@@ -214,10 +214,10 @@ async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failu
         reconcile: ReconcileConfig::default(),
     };
     // Nothing is read over the network until an invocation.
-    let function = Function::new(settings, spine_testkit::sdk_config().await);
+    let function = Function::new("reconcile", settings, spine_testkit::sdk_config().await);
     let request = || json!({"from": "2016-02-29", "to": "2016-02-29"});
 
-    let err = function.handle(request()).await.unwrap_err();
+    let err = reconcile::invoke(&function, request()).await.unwrap_err();
     assert!(
         matches!(&err, HandlerError::Connect(ConnectError::Secret(SecretsError::NotFound { secret_id: id })) if *id == secret_id),
         "{err:?}"
@@ -232,8 +232,8 @@ async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failu
         .send()
         .await
         .unwrap();
-    let answer = function.handle(request()).await.unwrap();
+    let answer = reconcile::invoke(&function, request()).await.unwrap();
     assert_eq!(answer.exceptions[&ExceptionKind::Missing], 0);
     // Built once: the next invocation reuses the clients.
-    assert!(function.handle(request()).await.is_ok());
+    assert!(reconcile::invoke(&function, request()).await.is_ok());
 }

@@ -195,9 +195,11 @@ async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failu
             page_size: 1_000,
         };
         // Nothing is read over the network until an invocation.
-        let function = Function::new(settings, spine_testkit::sdk_config().await);
+        let function = Function::new("stock-push", settings, spine_testkit::sdk_config().await);
 
-        let err = function.handle(event()).await.expect_err("no secret yet");
+        let err = stock_push::invoke(&function, event())
+            .await
+            .expect_err("no secret yet");
         assert!(
             matches!(&err, HandlerError::Connect(ConnectError::Secret(SecretsError::NotFound { secret_id: id })) if *id == secret_id),
             "{err:?}"
@@ -205,14 +207,13 @@ async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failu
 
         let sku = storable(&target.client(protocol), "SKU-LAZY", 5.0).await;
         put_secret(&sm, &secret_id, OdooSecret::value_of(&target.config(protocol))).await;
-        let summary = function
-            .handle(event())
+        let summary = stock_push::invoke(&function, event())
             .await
             .expect("run after the secret exists");
         assert_eq!(summary.failed(), 0, "{summary:?}");
         assert_eq!(levels_of(&bodies, &sku), [json!({"sku": sku, "quantity": 5})]);
         // Built once: the next invocation reuses the clients (and the level is unchanged).
-        let again = function.handle(event()).await.expect("run");
+        let again = stock_push::invoke(&function, event()).await.expect("run");
         assert_eq!(levels_of(&bodies, &sku).len(), 1);
         if !target.is_real() {
             assert_eq!(summary.pushed(), 1, "{summary:?}");
