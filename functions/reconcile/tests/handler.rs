@@ -91,37 +91,18 @@ fn entry(e: &Envelope) -> LedgerEntry {
     }
 }
 
-async fn queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(unique_name(prefix))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_on_demand_heal_stores_the_report_and_re_enqueues_the_lost_order() {
     let target = spine_testkit::odoo::target().await;
     let odoo = target.client(target.protocols()[0]);
     let (dynamodb, sqs) = (spine_testkit::dynamodb().await, spine_testkit::sqs().await);
-    let (ledger_table, reports_table) = (unique_name("ledger"), unique_name("reports"));
-    create_ledger_table(&dynamodb, &ledger_table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    create_reports_table(&dynamodb, &reports_table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
+    let ledger_table = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
+    let reports_table = spine_testkit::create_table(&dynamodb, "reports", create_reports_table).await;
     let ledger = Arc::new(DynamoLedger::new(
         dynamodb.clone(),
         LedgerTableConfig { table: ledger_table },
     ));
-    let (orders, dlq) = (queue(&sqs, "orders").await, queue(&sqs, "orders-dlq").await);
+    let (orders, dlq) = spine_testkit::create_queue_and_dlq(&sqs, "orders").await;
     let day: NaiveDate = "2016-02-29".parse().unwrap();
     let lost = lost_order(day);
     ledger.put_received(&entry(&lost)).await.unwrap();
@@ -184,21 +165,10 @@ async fn the_odoo_secret_is_read_on_the_first_invocation_and_again_after_a_failu
     let target = spine_testkit::odoo::target().await;
     let config = target.config(target.protocols()[0]);
     let (dynamodb, sqs) = (spine_testkit::dynamodb().await, spine_testkit::sqs().await);
-    let (ledger_table, reports_table) = (unique_name("ledger"), unique_name("reports"));
-    create_ledger_table(&dynamodb, &ledger_table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    create_reports_table(&dynamodb, &reports_table)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    let flow = FlowQueues {
-        queue_url: queue(&sqs, "work").await,
-        dlq_url: queue(&sqs, "work-dlq").await,
-    };
+    let ledger_table = spine_testkit::create_table(&dynamodb, "ledger", create_ledger_table).await;
+    let reports_table = spine_testkit::create_table(&dynamodb, "reports", create_reports_table).await;
+    let (queue_url, dlq_url) = spine_testkit::create_queue_and_dlq(&sqs, "work").await;
+    let flow = FlowQueues { queue_url, dlq_url };
     let secret_id = unique_name("odoo-secret");
     let settings = Settings {
         ledger_table,
