@@ -40,9 +40,19 @@ pub mod attr {
     pub const FIRST_FAILURE: &str = "first_failure";
     /// Park reason: the URL of the queue the message was parked from (redrive target).
     pub const SOURCE_QUEUE: &str = "source_queue";
-    /// The attributes a park adds; a redrive strips them.
-    pub const PARK_ATTRIBUTES: [&str; 5] =
-        [ERROR_CLASS, ERROR_MESSAGE, ATTEMPTS, FIRST_FAILURE, SOURCE_QUEUE];
+    /// When a message sent again to wait longer on a dependency first waited (RFC 3339,
+    /// UTC): its copies keep it, so the dependency window spans them all.
+    pub const WAITING_SINCE: &str = "waiting_since";
+    /// The attributes a park adds, and the one of a delivery history (`waiting_since`):
+    /// a park and a redrive drop them, so a redriven message starts afresh.
+    pub const PARK_ATTRIBUTES: [&str; 6] = [
+        ERROR_CLASS,
+        ERROR_MESSAGE,
+        ATTEMPTS,
+        FIRST_FAILURE,
+        SOURCE_QUEUE,
+        WAITING_SINCE,
+    ];
 }
 
 use aws_sdk_sqs::Client;

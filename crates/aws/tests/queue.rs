@@ -1,5 +1,6 @@
 //! SQS adapter against moto through the real SDK: batch publish with attributes, park
-//! with reason attributes, peek without consuming, redrive of one message.
+//! with reason attributes, peek without consuming, redrive of one message, requeue of a
+//! message that keeps waiting.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -227,4 +228,48 @@ async fn extend_visibility_hides_a_message_until_the_delay_passes() {
         .extend_visibility(&url, "not-a-receipt-handle", Duration::from_secs(60))
         .await;
     assert!(err.is_err(), "a bad receipt handle is an error, not silence");
+}
+
+#[tokio::test]
+async fn requeue_sends_a_fresh_copy_stamped_with_the_wait_start_and_deletes_the_received_one() {
+    let client = sqs().await;
+    let url = queue(&client, "wait").await;
+    let queues = SqsQueues::new(client);
+    assert!(queues.publish(&url, &[event(3)]).await.all_accepted());
+    let message = drain(&queues, &url, 1).await.remove(0);
+    let since = Utc
+        .with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("date");
+
+    queues
+        .requeue(&url, &message, Duration::ZERO, since)
+        .await
+        .expect("requeued");
+
+    let copy = drain(&queues, &url, 1).await.remove(0);
+    assert_ne!(copy.message_id, message.message_id, "a new message");
+    assert_eq!(copy.body, message.body);
+    assert_eq!(
+        copy.attributes[attr::EVENT_KEY],
+        message.attributes[attr::EVENT_KEY]
+    );
+    assert_eq!(copy.attributes[attr::WAITING_SINCE], "2026-11-23T08:00:00.000Z");
+    // The received copy is gone: only the new one (now in flight) remains.
+    assert_eq!(messages_in(queues.client(), &url).await, 1);
+
+    // Sent again, the copy carries the stamp it is given, once.
+    let later = since + chrono::Duration::hours(1);
+    queues
+        .requeue(&url, &copy, Duration::ZERO, later)
+        .await
+        .expect("requeued again");
+    let again = drain(&queues, &url, 1).await.remove(0);
+    assert_eq!(again.attributes[attr::WAITING_SINCE], "2026-11-23T09:00:00.000Z");
+    assert_eq!(messages_in(queues.client(), &url).await, 1);
+    let err = queues
+        .requeue(&url, &QueuedMessage::default(), Duration::ZERO, since)
+        .await;
+    assert!(err.is_err(), "no receipt handle: refused, nothing sent");
+    assert_eq!(messages_in(queues.client(), &url).await, 1);
 }

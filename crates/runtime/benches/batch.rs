@@ -25,6 +25,14 @@ impl MessageActions for Discard {
     async fn delay(&self, _: &QueuedMessage, _: Duration) -> Result<(), QueueError> {
         Ok(())
     }
+    async fn requeue(
+        &self,
+        _: &QueuedMessage,
+        _: Duration,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), QueueError> {
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

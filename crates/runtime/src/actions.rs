@@ -1,7 +1,9 @@
-//! The port the batch wrapper uses to act on a message: park it or delay it.
+//! The port the batch wrapper uses to act on a message: park it, delay it, or send it
+//! again to keep waiting.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use spine_aws::queue::{FlowQueues, ParkReason, QueueError, QueuedMessage, SqsQueues};
 
 /// What the batch wrapper needs from the queue. Implemented on SQS by [`SqsActions`];
@@ -16,6 +18,16 @@ pub trait MessageActions: Send + Sync {
     /// Hides the message for `delay` before its next receive. Best effort: on failure the
     /// queue's own visibility timeout applies.
     async fn delay(&self, message: &QueuedMessage, delay: Duration) -> Result<(), QueueError>;
+
+    /// Sends the message again as a new one (fresh receive count) delivered after
+    /// `delay`, stamped `waiting_since`, and removes the received copy. `Ok` only when the
+    /// new copy was sent; on `Err` the caller parks the message instead.
+    async fn requeue(
+        &self,
+        message: &QueuedMessage,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+    ) -> Result<(), QueueError>;
 }
 
 /// [`MessageActions`] on one flow's SQS queue and DLQ.
@@ -43,6 +55,17 @@ impl MessageActions for SqsActions {
     async fn delay(&self, message: &QueuedMessage, delay: Duration) -> Result<(), QueueError> {
         self.queues
             .extend_visibility(&self.urls.queue_url, &message.receipt_handle, delay)
+            .await
+    }
+
+    async fn requeue(
+        &self,
+        message: &QueuedMessage,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
+        self.queues
+            .requeue(&self.urls.queue_url, message, delay, waiting_since)
             .await
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::{Action, BatchPolicy, MessageActions, MessageContext, decide};
+use crate::{Action, BatchPolicy, MessageActions, MessageContext, decide, park_class};
 
 /// A batch the wrapper refuses as a whole (Lambda then retries every message in it).
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +136,7 @@ where
                     class: "parse".to_owned(),
                     message: format!("body does not parse at {}: {}", e.path(), e.inner()),
                     attempts: ctx.receive_count,
-                    first_failure: ctx.first_received_at.unwrap_or_else(Utc::now),
+                    first_failure: ctx.first_attempt().unwrap_or_else(Utc::now),
                 };
                 return self.park(&record, &ctx, reason).await;
             }
@@ -155,6 +155,26 @@ where
                 Outcome::Failed
             }
             Action::Park(reason) => self.park(&record, &ctx, reason).await,
+            Action::Requeue { delay, waiting_since } => {
+                let queued = ctx.queued(&record);
+                match self.actions.requeue(&queued, delay, waiting_since).await {
+                    Ok(()) => {
+                        tracing::warn!(error = %error, delay_s = delay.as_secs(), %waiting_since, "still waiting on a dependency; sent again");
+                        Outcome::Done
+                    }
+                    Err(e) => {
+                        // The last receive: SQS would move it without a reason, so park it.
+                        tracing::warn!(error = %e, "could not send it again; parking it");
+                        let reason = ParkReason {
+                            class: park_class(disposition).to_owned(),
+                            message: error.to_string(),
+                            attempts: ctx.receive_count,
+                            first_failure: waiting_since,
+                        };
+                        self.park(&record, &ctx, reason).await
+                    }
+                }
+            }
         }
     }
 

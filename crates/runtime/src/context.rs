@@ -18,6 +18,9 @@ pub struct MessageContext {
     pub receive_count: u32,
     /// `ApproximateFirstReceiveTimestamp`.
     pub first_received_at: Option<DateTime<Utc>>,
+    /// The `waiting_since` attribute: set on a copy sent again to keep waiting on a
+    /// dependency, the first receive of the first copy.
+    pub waiting_since: Option<DateTime<Utc>>,
     /// The `correlation_id` attribute.
     pub correlation_id: Option<CorrelationId>,
     /// The `event_key` attribute.
@@ -52,11 +55,20 @@ impl MessageContext {
             message_id: record.message_id.clone().unwrap_or_default(),
             receive_count,
             first_received_at,
+            waiting_since: get(attr::WAITING_SINCE)
+                .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+                .map(|t| t.with_timezone(&Utc)),
             correlation_id: get(attr::CORRELATION_ID).and_then(|v| CorrelationId::parse(v).ok()),
             event_key: get(attr::EVENT_KEY).and_then(|v| EventKey::parse(v).ok()),
             flow: get(attr::FLOW).and_then(|v| v.parse().ok()),
             attributes,
         }
+    }
+
+    /// When this event's failures started: the first copy's first receive when it was sent
+    /// again to keep waiting, else this message's first receive.
+    pub fn first_attempt(&self) -> Option<DateTime<Utc>> {
+        self.waiting_since.or(self.first_received_at)
     }
 
     /// The message in the shape the queue adapter moves (for parking).

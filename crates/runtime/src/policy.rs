@@ -58,6 +58,16 @@ pub enum Action {
     },
     /// Move it to the DLQ with this reason.
     Park(ParkReason),
+    /// Send it again as a new message delivered after `delay` (SQS allows at most 15
+    /// minutes), carrying `waiting_since`: a message still waiting on a dependency on its
+    /// queue's last receive, well inside the dependency window. Parking it there would
+    /// make the window a count of receives instead of a time.
+    Requeue {
+        /// The delivery delay of the new copy.
+        delay: Duration,
+        /// When the wait started (kept across copies).
+        waiting_since: DateTime<Utc>,
+    },
 }
 
 /// The error class written to the DLQ for a disposition.
@@ -81,11 +91,13 @@ fn exponential(base: Duration, receive_count: u32, max: Duration) -> Duration {
 }
 
 /// Decides a failed message's fate. Transient: retry with exponential backoff from the
-/// receive count (or the remote side's `Retry-After` when longer). Waiting on a
-/// dependency: retry with its own growing delay until `dependency_window` has passed
-/// since the first receive, then park. Permanent: park now. Either retryable kind is
-/// parked on the queue's last receive (`max_receives`), since SQS would otherwise move it
-/// to the DLQ without a reason. `message` becomes the reason's short message.
+/// receive count (or the remote side's `Retry-After` when longer), parked on the queue's
+/// last receive (`max_receives`), since SQS would otherwise move it to the DLQ without a
+/// reason. Waiting on a dependency: retry with its own growing delay until
+/// `dependency_window` has passed since the wait started ([`MessageContext::first_attempt`]),
+/// then park; on the queue's last receive inside the window, send it again as a new
+/// message ([`Action::Requeue`]). Permanent: park now. `message` becomes the reason's
+/// short message.
 pub fn decide(
     disposition: Disposition,
     ctx: &MessageContext,
@@ -93,7 +105,7 @@ pub fn decide(
     now: DateTime<Utc>,
     message: &str,
 ) -> Action {
-    let first = ctx.first_received_at.unwrap_or(now);
+    let first = ctx.first_attempt().unwrap_or(now);
     let park = || {
         Action::Park(ParkReason {
             class: park_class(disposition).to_owned(),
@@ -104,7 +116,7 @@ pub fn decide(
     };
     let last_receive = policy.max_receives.is_some_and(|max| ctx.receive_count >= max);
     match disposition {
-        Disposition::Transient { .. } | Disposition::WaitingOnDependency if last_receive => park(),
+        Disposition::Transient { .. } if last_receive => park(),
         Disposition::Transient { retry_after, .. } => {
             let backoff = exponential(policy.transient_base, ctx.receive_count, policy.transient_max);
             let delay = retry_after
@@ -114,10 +126,15 @@ pub fn decide(
         }
         Disposition::WaitingOnDependency => {
             let waited = now.signed_duration_since(first).to_std().unwrap_or_default();
+            let delay = exponential(policy.dependency_base, ctx.receive_count, policy.dependency_max);
             if waited >= policy.dependency_window {
                 park()
+            } else if last_receive {
+                Action::Requeue {
+                    delay,
+                    waiting_since: first,
+                }
             } else {
-                let delay = exponential(policy.dependency_base, ctx.receive_count, policy.dependency_max);
                 Action::Retry { delay }
             }
         }
@@ -140,7 +157,7 @@ mod tests {
     fn delay(action: Action) -> Duration {
         match action {
             Action::Retry { delay } => delay,
-            Action::Park(reason) => panic!("expected a retry, got park {reason:?}"),
+            other => panic!("expected a retry, got {other:?}"),
         }
     }
 
@@ -202,19 +219,57 @@ mod tests {
             ..BatchPolicy::default()
         };
         let recent = Some(now - chrono::Duration::minutes(1));
-        for disposition in [Disposition::TRANSIENT, Disposition::WaitingOnDependency] {
-            assert!(matches!(
-                decide(disposition, &ctx(4, recent), &p, now, "x"),
-                Action::Retry { .. }
-            ));
-            let Action::Park(reason) = decide(disposition, &ctx(5, recent), &p, now, "odoo 503") else {
-                panic!("expected park on the last receive");
-            };
-            assert_eq!(
-                (reason.class.as_str(), reason.attempts, reason.message.as_str()),
-                (park_class(disposition), 5, "odoo 503")
-            );
-        }
+        let t = Disposition::TRANSIENT;
+        assert!(matches!(
+            decide(t, &ctx(4, recent), &p, now, "x"),
+            Action::Retry { .. }
+        ));
+        let Action::Park(reason) = decide(t, &ctx(5, recent), &p, now, "odoo 503") else {
+            panic!("expected park on the last receive");
+        };
+        assert_eq!(
+            (reason.class.as_str(), reason.attempts, reason.message.as_str()),
+            ("transient", 5, "odoo 503")
+        );
+    }
+
+    #[test]
+    fn a_dependency_wait_on_the_last_receive_is_sent_again_until_the_window_ends() {
+        let now = Utc::now();
+        let p = BatchPolicy {
+            max_receives: Some(5),
+            ..BatchPolicy::default()
+        };
+        let w = Disposition::WaitingOnDependency;
+        let started = now - chrono::Duration::minutes(40);
+        assert!(matches!(
+            decide(w, &ctx(4, Some(started)), &p, now, "x"),
+            Action::Retry { .. }
+        ));
+        assert_eq!(
+            decide(w, &ctx(5, Some(started)), &p, now, "x"),
+            Action::Requeue {
+                delay: Duration::from_secs(480),
+                waiting_since: started,
+            }
+        );
+        // A copy sent again counts its wait from the first copy, not from its own receive.
+        let copy = MessageContext {
+            waiting_since: Some(now - chrono::Duration::hours(25)),
+            ..ctx(1, Some(now - chrono::Duration::seconds(5)))
+        };
+        let Action::Park(reason) = decide(w, &copy, &p, now, "no order") else {
+            panic!("expected park once the window since the first copy has passed");
+        };
+        assert_eq!(reason.first_failure, now - chrono::Duration::hours(25));
+        let young_copy = MessageContext {
+            waiting_since: Some(now - chrono::Duration::hours(2)),
+            ..ctx(5, Some(now - chrono::Duration::seconds(5)))
+        };
+        assert!(matches!(
+            decide(w, &young_copy, &p, now, "x"),
+            Action::Requeue { waiting_since, .. } if waiting_since == now - chrono::Duration::hours(2)
+        ));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The batch wrapper's decisions with an in-memory queue: every disposition, a failing
-//! park, a panicking handler, the concurrency bound.
+//! park, a panicking handler, the concurrency bound, a dependency wait sent again on the
+//! queue's last receive.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
 use spine_aws::queue::{ParkReason, QueueError, QueuedMessage};
 use spine_core::disposition::{Classify, Disposition};
 use spine_runtime::{BatchError, BatchHandler, BatchPolicy, MessageActions, MessageContext};
@@ -13,8 +15,10 @@ use spine_runtime::{BatchError, BatchHandler, BatchPolicy, MessageActions, Messa
 #[derive(Default)]
 struct Memory {
     fail_parks: bool,
+    fail_requeues: bool,
     parked: Mutex<Vec<(String, ParkReason)>>,
     delayed: Mutex<Vec<(String, Duration)>>,
+    requeued: Mutex<Vec<(String, Duration, DateTime<Utc>)>>,
 }
 
 #[async_trait::async_trait]
@@ -34,6 +38,23 @@ impl MessageActions for Memory {
     async fn delay(&self, message: &QueuedMessage, delay: Duration) -> Result<(), QueueError> {
         let mut delayed = self.delayed.lock().expect("lock");
         delayed.push((message.message_id.clone(), delay));
+        Ok(())
+    }
+
+    async fn requeue(
+        &self,
+        message: &QueuedMessage,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
+        if self.fail_requeues {
+            return Err(QueueError::Incomplete {
+                message_id: message.message_id.clone(),
+                what: "a reachable queue",
+            });
+        }
+        let mut requeued = self.requeued.lock().expect("lock");
+        requeued.push((message.message_id.clone(), delay, waiting_since));
         Ok(())
     }
 }
@@ -75,6 +96,10 @@ fn event(records: Vec<SqsMessage>) -> SqsEvent {
 }
 
 async fn run(memory: Arc<Memory>, records: Vec<SqsMessage>) -> Vec<String> {
+    run_with(memory, records, BatchPolicy::default()).await
+}
+
+async fn run_with(memory: Arc<Memory>, records: Vec<SqsMessage>, policy: BatchPolicy) -> Vec<String> {
     let handler = |job: Job, _ctx: MessageContext| async move {
         match job.outcome.as_str() {
             "ok" => Ok(()),
@@ -84,7 +109,7 @@ async fn run(memory: Arc<Memory>, records: Vec<SqsMessage>) -> Vec<String> {
             _ => panic!("handler bug"),
         }
     };
-    let batch = BatchHandler::new(handler, memory, BatchPolicy::default());
+    let batch = BatchHandler::new(handler, memory, policy);
     let response = batch.handle(event(records)).await.expect("batch");
     let mut failed: Vec<String> = response
         .batch_item_failures
@@ -190,4 +215,58 @@ async fn no_more_than_the_configured_number_of_messages_run_at_once() {
     assert!(response.batch_item_failures.is_empty());
     let peak = peak.load(Ordering::SeqCst);
     assert!((1..=2).contains(&peak), "peak concurrency {peak}");
+}
+
+#[tokio::test]
+async fn a_dependency_wait_on_the_last_receive_is_sent_again_or_parked_when_that_fails() {
+    let policy = BatchPolicy {
+        max_receives: Some(5),
+        ..BatchPolicy::default()
+    };
+    let started = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let last = || {
+        vec![
+            record("waiting", r#"{"outcome":"waiting"}"#, 5, Some(started)),
+            record("transient", r#"{"outcome":"transient"}"#, 5, Some(started)),
+        ]
+    };
+    let memory = Arc::new(Memory::default());
+    assert!(run_with(memory.clone(), last(), policy).await.is_empty());
+    let requeued = memory.requeued.lock().expect("lock").clone();
+    let since = DateTime::from_timestamp_millis(started).expect("time");
+    assert_eq!(
+        requeued,
+        [(
+            "waiting".to_owned(),
+            policy.dependency_max.min(Duration::from_secs(480)),
+            since
+        )]
+    );
+    let parked = memory.parked.lock().expect("lock").clone();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(
+        (parked[0].0.as_str(), parked[0].1.class.as_str()),
+        ("transient", "transient")
+    );
+
+    let failing = Arc::new(Memory {
+        fail_requeues: true,
+        ..Memory::default()
+    });
+    assert!(run_with(failing.clone(), last(), policy).await.is_empty());
+    let mut parked: Vec<(String, String, DateTime<Utc>)> = failing
+        .parked
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(id, r)| (id.clone(), r.class.clone(), r.first_failure))
+        .collect();
+    parked.sort();
+    assert_eq!(
+        parked,
+        [
+            ("transient".to_owned(), "transient".to_owned(), since),
+            ("waiting".to_owned(), "waiting_on_dependency".to_owned(), since),
+        ]
+    );
 }

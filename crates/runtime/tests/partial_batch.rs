@@ -192,3 +192,80 @@ async fn unparsable_is_parked_transient_is_retried_good_is_applied() {
     // out its backoff); the parked one is no longer in the work queue at all.
     assert_eq!(not_visible(&client, &url).await, (0, 2));
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("the order is not in Odoo yet")]
+struct NoOrderYet;
+
+impl Classify for NoOrderYet {
+    fn disposition(&self) -> Disposition {
+        Disposition::WaitingOnDependency
+    }
+}
+
+#[tokio::test]
+async fn a_dependency_wait_on_the_last_receive_comes_back_as_a_fresh_copy_that_remembers_the_wait() {
+    // GIVEN a queue whose maxReceiveCount is 1 and a payment whose order is not there yet
+    let client = sqs().await;
+    let (url, dlq) = (queue(&client, "wait").await, queue(&client, "wait-dlq").await);
+    send(&client, &url, r#"{"id":"payment","qty":1}"#, &key("payment")).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let handler = move |_: Job, ctx: MessageContext| {
+        let log = log.clone();
+        async move {
+            let mut log = log.lock().expect("lock");
+            log.push((
+                ctx.message_id.clone(),
+                ctx.receive_count,
+                ctx.first_received_at,
+                ctx.waiting_since,
+            ));
+            if log.len() == 1 { Err(NoOrderYet) } else { Ok(()) }
+        }
+    };
+    let urls = FlowQueues {
+        queue_url: url.clone(),
+        dlq_url: dlq.clone(),
+    };
+    let actions = SqsActions::new(SqsQueues::new(client.clone()), urls);
+    let policy = BatchPolicy {
+        max_receives: Some(1),
+        dependency_base: std::time::Duration::ZERO,
+        ..BatchPolicy::default()
+    };
+    let batch = BatchHandler::new(handler, Arc::new(actions), policy);
+
+    // WHEN its only receive fails waiting on the order
+    let first = batch
+        .handle(receive_as_event(&client, &url, 1).await)
+        .await
+        .expect("batch");
+
+    // THEN it is not failed nor parked, but sent again as a new message
+    assert!(first.batch_item_failures.is_empty());
+    assert!(
+        SqsQueues::new(client.clone())
+            .peek(&dlq, 10)
+            .await
+            .expect("peek")
+            .is_empty()
+    );
+    // AND the copy starts a fresh receive count and carries when the wait started
+    let second = batch
+        .handle(receive_as_event(&client, &url, 1).await)
+        .await
+        .expect("batch");
+    assert!(second.batch_item_failures.is_empty());
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 2);
+    let ((id1, count1, first1, since1), (id2, count2, _, since2)) = (&seen[0], &seen[1]);
+    assert_ne!(id1, id2);
+    assert_eq!((*count1, *count2), (1, 1));
+    assert_eq!(*since1, None);
+    let started = first1.expect("first receive timestamp");
+    assert_eq!(
+        since2.map(|t| t.timestamp_millis()),
+        Some(started.timestamp_millis())
+    );
+}

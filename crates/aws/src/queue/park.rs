@@ -13,6 +13,8 @@ use super::{QueueError, SqsQueues, attr};
 pub const MAX_REASON_BYTES: usize = 512;
 /// SQS's longest visibility timeout is 12 hours; stay strictly below it.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 1);
+/// SQS's longest delivery delay of a sent message.
+const MAX_SEND_DELAY: Duration = Duration::from_secs(15 * 60);
 
 /// A message as received: what a park or a redrive needs to move it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -134,6 +136,49 @@ impl SqsQueues {
             source: boxed(e),
         })?;
         self.delete(source_queue_url, &message.receipt_handle).await
+    }
+
+    /// Sends `message` again to its own queue as a new message, delivered after `delay`
+    /// (at most SQS's 15 minutes) and stamped [`attr::WAITING_SINCE`], then deletes the
+    /// received copy. A message still waiting on a dependency on its queue's last receive
+    /// so starts a fresh receive count instead of going to the DLQ. Same order as
+    /// [`Self::park`]: on a send failure nothing changed; on a delete failure both copies
+    /// exist, which the idempotency layer tolerates.
+    #[tracing::instrument(skip(self, message), fields(message_id = %message.message_id))]
+    pub async fn requeue(
+        &self,
+        queue_url: &str,
+        message: &QueuedMessage,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
+        if message.receipt_handle.is_empty() {
+            return Err(QueueError::Incomplete {
+                message_id: message.message_id.clone(),
+                what: "receipt handle",
+            });
+        }
+        let delay_seconds = i32::try_from(delay.as_secs().min(MAX_SEND_DELAY.as_secs())).unwrap_or(0);
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(&message.body)
+            .delay_seconds(delay_seconds);
+        for (name, value) in message
+            .attributes
+            .iter()
+            .filter(|(name, _)| *name != attr::WAITING_SINCE)
+        {
+            send = send.message_attributes(name, string_attr(value));
+        }
+        let since = waiting_since.to_rfc3339_opts(SecondsFormat::Millis, true);
+        send = send.message_attributes(attr::WAITING_SINCE, string_attr(&since));
+        send.send().await.map_err(|e| QueueError::Send {
+            queue_url: queue_url.to_owned(),
+            source: boxed(e),
+        })?;
+        self.delete(queue_url, &message.receipt_handle).await
     }
 
     /// Deletes one received message.
