@@ -132,12 +132,8 @@ where
         let message = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(message) => message,
             Err(e) => {
-                let reason = ParkReason {
-                    class: "parse".to_owned(),
-                    message: format!("body does not parse at {}: {}", e.path(), e.inner()),
-                    attempts: ctx.receive_count,
-                    first_failure: ctx.first_attempt().unwrap_or_else(Utc::now),
-                };
+                let message = format!("body does not parse at {}: {}", e.path(), e.inner());
+                let reason = ctx.park_reason("parse", message, Utc::now());
                 return self.park(&record, &ctx, reason).await;
             }
         };
@@ -165,12 +161,8 @@ where
                     Err(e) => {
                         // The last receive: SQS would move it without a reason, so park it.
                         tracing::warn!(error = %e, "could not send it again; parking it");
-                        let reason = ParkReason {
-                            class: park_class(disposition).to_owned(),
-                            message: error.to_string(),
-                            attempts: ctx.receive_count,
-                            first_failure: waiting_since,
-                        };
+                        let reason =
+                            ctx.park_reason(park_class(disposition), error.to_string(), waiting_since);
                         self.park(&record, &ctx, reason).await
                     }
                 }

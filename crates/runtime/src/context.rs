@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_lambda_events::sqs::SqsMessage;
 use chrono::{DateTime, Utc};
-use spine_aws::queue::{QueuedMessage, attr};
+use spine_aws::queue::{ParkReason, QueuedMessage, attr};
 use spine_core::ids::{CorrelationId, EventKey, Flow};
 
 /// The message's identity and delivery facts, read from SQS's system attributes and the
@@ -69,6 +69,17 @@ impl MessageContext {
     /// again to keep waiting, else this message's first receive.
     pub fn first_attempt(&self) -> Option<DateTime<Utc>> {
         self.waiting_since.or(self.first_received_at)
+    }
+
+    /// Why this message is parked: `class` and `message`, its receive count, and its
+    /// [`Self::first_attempt`] (`now` when unknown) as the first failure.
+    pub fn park_reason(&self, class: &str, message: impl Into<String>, now: DateTime<Utc>) -> ParkReason {
+        ParkReason {
+            class: class.to_owned(),
+            message: message.into(),
+            attempts: self.receive_count,
+            first_failure: self.first_attempt().unwrap_or(now),
+        }
     }
 
     /// The message in the shape the queue adapter moves (for parking).

@@ -106,14 +106,7 @@ pub fn decide(
     message: &str,
 ) -> Action {
     let first = ctx.first_attempt().unwrap_or(now);
-    let park = || {
-        Action::Park(ParkReason {
-            class: park_class(disposition).to_owned(),
-            message: message.to_owned(),
-            attempts: ctx.receive_count,
-            first_failure: first,
-        })
-    };
+    let park = || Action::Park(ctx.park_reason(park_class(disposition), message, now));
     let last_receive = policy.max_receives.is_some_and(|max| ctx.receive_count >= max);
     match disposition {
         Disposition::Transient { .. } if last_receive => park(),
