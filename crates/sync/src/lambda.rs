@@ -20,10 +20,9 @@ use serde::{Deserialize, Deserializer};
 use spine_aws::idempotency::{DynamoIdempotencyStore, IdempotencyTableConfig};
 use spine_aws::ledger::{DynamoLedger, LedgerTableConfig};
 use spine_aws::queue::{QueueConfig, SqsQueues};
-use spine_aws::secrets::{SecretsCache, SecretsConfig};
+use spine_aws::secrets::{OdooFrom, SecretsCache, SecretsConfig};
 use spine_core::idempotency::{Idempotency, IdempotencyConfig};
 use spine_core::{Classify, Envelope, Flow};
-use spine_odoo::OdooClient;
 use spine_runtime::{
     Action, BatchHandler, BatchPolicy, FirstInvocation, MessageActions, MessageContext, SqsActions, decide,
 };
@@ -223,18 +222,16 @@ impl Parts {
     ) -> Result<SyncBatchHandler, StartError> {
         let dynamodb = aws_sdk_dynamodb::Client::new(aws);
         let secrets = SecretsCache::new(aws_sdk_secretsmanager::Client::new(aws), SecretsConfig::default());
-        let secret_error = |source: BoxError| StartError::OdooSecret {
-            secret_id: self.secret_id.clone(),
-            source,
-        };
-        let secret = secrets
-            .odoo(&self.secret_id)
+        // Key rotation is the worker's (SecretsKeySource, on a credentials error), so
+        // only the client is kept.
+        let odoo = OdooFrom::Secret(self.secret_id.clone())
+            .connect(&secrets)
             .await
-            .map_err(|e| secret_error(Box::new(e)))?;
-        let odoo_config = secret
-            .to_config(&self.secret_id)
-            .map_err(|e| secret_error(Box::new(e)))?;
-        let odoo = OdooClient::new(odoo_config).map_err(|e| secret_error(Box::new(e)))?;
+            .map_err(|e| StartError::OdooSecret {
+                secret_id: self.secret_id.clone(),
+                source: Box::new(e),
+            })?
+            .client;
         let mut syncer = Syncer::new(odoo, self.sync_config.clone());
         if self.skip_idempotency {
             syncer = syncer.without_record_checks();

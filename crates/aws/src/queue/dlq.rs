@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 
 use super::error::boxed;
 use super::park::QueuedMessage;
-use super::publish::string_attr;
 use super::{ParkReason, QueueError, SqsQueues, attr};
 
 /// A parked message with its reason read back from the attributes.
@@ -109,18 +108,6 @@ impl SqsQueues {
         target_url: &str,
         message: &QueuedMessage,
     ) -> Result<(), QueueError> {
-        let mut send = self
-            .client
-            .send_message()
-            .queue_url(target_url)
-            .message_body(&message.body);
-        for (name, value) in redrive_attributes(message) {
-            send = send.message_attributes(name, string_attr(value));
-        }
-        send.send().await.map_err(|e| QueueError::Send {
-            queue_url: target_url.to_owned(),
-            source: boxed(e),
-        })?;
-        self.delete(dlq_url, &message.receipt_handle).await
+        self.relay(dlq_url, target_url, message, [], None).await
     }
 }

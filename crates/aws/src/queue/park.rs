@@ -114,28 +114,12 @@ impl SqsQueues {
                 what: "receipt handle",
             });
         }
-        let mut send = self
-            .client
-            .send_message()
-            .queue_url(dlq_url)
-            .message_body(&message.body);
-        let reasons = reason.attributes(source_queue_url);
-        let carried = message
-            .attributes
-            .iter()
-            .filter(|(name, _)| !attr::PARK_ATTRIBUTES.contains(&name.as_str()));
-        for (name, value) in carried {
-            send = send.message_attributes(name, string_attr(value));
-        }
-        for (name, value) in reasons {
-            let value = if value.is_empty() { "-".to_owned() } else { value };
-            send = send.message_attributes(name, string_attr(&value));
-        }
-        send.send().await.map_err(|e| QueueError::Send {
-            queue_url: dlq_url.to_owned(),
-            source: boxed(e),
-        })?;
-        self.delete(source_queue_url, &message.receipt_handle).await
+        // SQS refuses empty attribute values.
+        let reasons = reason
+            .attributes(source_queue_url)
+            .map(|(name, value)| (name, if value.is_empty() { "-".to_owned() } else { value }));
+        self.relay(source_queue_url, dlq_url, message, reasons, None)
+            .await
     }
 
     /// Sends `message` again to its own queue as a new message, delivered after `delay`
@@ -159,26 +143,42 @@ impl SqsQueues {
             });
         }
         let delay_seconds = i32::try_from(delay.as_secs().min(MAX_SEND_DELAY.as_secs())).unwrap_or(0);
+        let since = waiting_since.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let stamp = [(attr::WAITING_SINCE, since)];
+        self.relay(queue_url, queue_url, message, stamp, Some(delay_seconds))
+            .await
+    }
+
+    /// Sends `message`'s body to `to_url` with its attributes less the park ones
+    /// ([`super::redrive_attributes`]) plus `added`, after `delay_seconds` when given,
+    /// then deletes it from `from_url`. The delete happens only after the send succeeded:
+    /// on a send failure the message stays where it was; on a delete failure it exists
+    /// in both queues, which the DLQ tooling and the idempotency layer tolerate.
+    pub(super) async fn relay(
+        &self,
+        from_url: &str,
+        to_url: &str,
+        message: &QueuedMessage,
+        added: impl IntoIterator<Item = (&'static str, String)>,
+        delay_seconds: Option<i32>,
+    ) -> Result<(), QueueError> {
         let mut send = self
             .client
             .send_message()
-            .queue_url(queue_url)
+            .queue_url(to_url)
             .message_body(&message.body)
-            .delay_seconds(delay_seconds);
-        for (name, value) in message
-            .attributes
-            .iter()
-            .filter(|(name, _)| *name != attr::WAITING_SINCE)
-        {
+            .set_delay_seconds(delay_seconds);
+        for (name, value) in super::redrive_attributes(message) {
             send = send.message_attributes(name, string_attr(value));
         }
-        let since = waiting_since.to_rfc3339_opts(SecondsFormat::Millis, true);
-        send = send.message_attributes(attr::WAITING_SINCE, string_attr(&since));
+        for (name, value) in added {
+            send = send.message_attributes(name, string_attr(&value));
+        }
         send.send().await.map_err(|e| QueueError::Send {
-            queue_url: queue_url.to_owned(),
+            queue_url: to_url.to_owned(),
             source: boxed(e),
         })?;
-        self.delete(queue_url, &message.receipt_handle).await
+        self.delete(from_url, &message.receipt_handle).await
     }
 
     /// Deletes one received message.
