@@ -21,16 +21,35 @@ pub(crate) struct Answer<'a> {
     pub body: &'a [u8],
 }
 
+/// True when an error is PostgreSQL refusing one transaction because another holds the
+/// same rows: a serialization failure, a deadlock or a lock that could not be had in
+/// time. Each passes once the other transaction is done, so each is transient, wherever
+/// it shows: as an exception (`name`), or only as text (`message`), as in the messages
+/// of a `load()` answer (HTTP 200, `ids: false`) or a class a proxy or an older server
+/// wrapped it in.
+pub fn is_conflict(name: &str, message: &str) -> bool {
+    const CLASSES: [&str; 5] = [
+        "SerializationFailure",
+        "TransactionRollbackError",
+        "DeadlockDetected",
+        "LockNotAvailable",
+        "QueryCanceled",
+    ];
+    const TEXTS: [&str; 5] = [
+        "could not serialize access",
+        "deadlock detected",
+        "could not obtain lock",
+        "lock timeout",
+        "canceling statement due to lock",
+    ];
+    let class = name.rsplit('.').next().unwrap_or(name);
+    let lower = message.to_ascii_lowercase();
+    CLASSES.contains(&class) || TEXTS.iter().any(|t| lower.contains(t))
+}
+
 /// The kind of an exception Odoo raised, from its class name, message and HTTP status.
-///
-/// Serialization failures are recognised by message too, because a proxy or an older
-/// server may wrap them in a generic class.
 pub fn classify_fault(name: &str, message: &str, status: u16) -> ErrorKind {
-    let serialization = name.ends_with("SerializationFailure")
-        || name.ends_with("TransactionRollbackError")
-        || name.ends_with("DeadlockDetected")
-        || message.contains("could not serialize access");
-    if serialization {
+    if is_conflict(name, message) {
         return ErrorKind::Transient;
     }
     match name {
@@ -189,9 +208,8 @@ pub(crate) fn jsonrpc_answer(answer: &Answer<'_>, id: u64) -> Result<Value, Odoo
         return Err(fault_from(data, 200)
             .unwrap_or_else(|| protocol("JSON-RPC error without data.name".to_owned(), None)));
     }
-    envelope
-        .remove("result")
-        .ok_or_else(|| protocol("JSON-RPC answer has neither result nor error".to_owned(), None))
+    // Odoo leaves `result` out when the method returned None (JSON-2 answers `null`).
+    Ok(envelope.remove("result").unwrap_or(Value::Null))
 }
 
 #[cfg(test)]
@@ -228,13 +246,42 @@ mod tests {
         );
         let wrong_id = jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":4,"result":[1]}"#), 3);
         assert_eq!(wrong_id.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
-        let empty = jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":3}"#), 3);
-        assert_eq!(empty.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
+        // A method that returns None: a real Odoo leaves `result` out.
+        let none = jsonrpc_answer(&answer(r#"{"jsonrpc":"2.0","id":3}"#), 3);
+        assert_eq!(none.ok(), Some(serde_json::Value::Null));
         let bare_error = jsonrpc_answer(
             &answer(r#"{"id":3,"error":{"code":100,"message":"Session expired"}}"#),
             3,
         );
         assert_eq!(bare_error.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
+    }
+
+    #[test]
+    fn conflicts_are_transient_whatever_carries_them() {
+        for (name, message) in [
+            (
+                "psycopg2.errors.SerializationFailure",
+                "could not serialize access due to concurrent update",
+            ),
+            ("psycopg2.errors.DeadlockDetected", "deadlock detected"),
+            (
+                "psycopg2.errors.LockNotAvailable",
+                "could not obtain lock on row in relation \"res_partner\"",
+            ),
+            (
+                "odoo.exceptions.UserError",
+                "Could not serialize access due to concurrent update",
+            ),
+            ("builtins.Exception", "canceling statement due to lock timeout"),
+        ] {
+            assert!(is_conflict(name, message), "{name}: {message}");
+            assert_eq!(classify_fault(name, message, 500), ErrorKind::Transient, "{name}");
+        }
+        assert!(!is_conflict(
+            "odoo.exceptions.ValidationError",
+            "The email is invalid"
+        ));
+        assert!(!is_conflict("", "No matching record found for external id 'x'"));
     }
 
     #[test]

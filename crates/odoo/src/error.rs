@@ -110,8 +110,10 @@ pub enum OdooError {
         /// The database asked for.
         database: String,
     },
-    /// `load()` answered error messages (or `ids: false`): nothing was written.
-    #[error("business error: load into {model} failed: {}", join(messages))]
+    /// `load()` answered error messages (or `ids: false`): nothing was written. Business,
+    /// unless a message is a database concurrency conflict (see [`crate::is_conflict`]),
+    /// which Odoo reports inside the answer rather than raising.
+    #[error("{} error: load into {model} failed: {}", load_kind(messages), join(messages))]
     Load {
         /// The model loaded into.
         model: String,
@@ -158,6 +160,19 @@ pub enum OdooError {
     Config(#[from] ConfigError),
 }
 
+/// A failed load is transient when any of its messages is a concurrency conflict: the
+/// same load succeeds once the other transaction is done.
+fn load_kind(messages: &[LoadMessage]) -> ErrorKind {
+    if messages
+        .iter()
+        .any(|m| crate::classify::is_conflict("", &m.message))
+    {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Business
+    }
+}
+
 fn join(messages: &[LoadMessage]) -> String {
     let parts: Vec<String> = messages.iter().map(ToString::to_string).collect();
     parts.join("; ")
@@ -169,7 +184,7 @@ impl OdooError {
         match self {
             OdooError::Server { kind, .. } | OdooError::Http { kind, .. } => *kind,
             OdooError::AuthenticationFailed { .. } => ErrorKind::Credentials,
-            OdooError::Load { .. } => ErrorKind::Business,
+            OdooError::Load { messages, .. } => load_kind(messages),
             OdooError::Transport { .. } => ErrorKind::Transient,
             OdooError::Protocol { .. } => ErrorKind::Protocol,
             OdooError::Config(_) => ErrorKind::Configuration,
@@ -284,6 +299,26 @@ mod tests {
             "business error: load into sale.order failed: field partner_id: No match; Bad row"
         );
         assert_eq!(err.kind(), ErrorKind::Business);
+    }
+
+    #[test]
+    fn a_serialization_conflict_inside_a_load_answer_is_transient() {
+        // What a real Odoo 19 answered (HTTP 200) to concurrent loads of one partner.
+        let err = OdooError::Load {
+            model: "res.partner".into(),
+            messages: vec![LoadMessage {
+                level: "error".into(),
+                field: None,
+                message: "could not serialize access due to concurrent update".into(),
+            }],
+        };
+        assert_eq!(err.kind(), ErrorKind::Transient);
+        assert!(err.is_transient());
+        assert!(!err.may_have_applied(), "a failed load rolled back");
+        assert_eq!(
+            err.to_string(),
+            "transient error: load into res.partner failed: could not serialize access due to concurrent update"
+        );
     }
 
     #[test]

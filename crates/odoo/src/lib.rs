@@ -32,11 +32,11 @@ mod metrics;
 pub mod wire;
 
 pub use calls::{ExternalIdRow, Record, SearchOpts};
-pub use classify::{classify_fault, parse_retry_after};
+pub use classify::{classify_fault, is_conflict, parse_retry_after};
 pub use client::OdooClient;
 pub use config::{ConfigError, OdooConfig, Protocol, RetryPolicy};
 pub use domain::{Domain, Op};
 pub use error::{ErrorKind, LoadMessage, OdooError, Phase, ServerFault};
 pub use load::{LoadResult, is_upsert};
-pub use metrics::{MethodMetrics, RpcMetrics};
+pub use metrics::{MethodMetrics, RpcMetrics, counted};
 pub use wire::{CallKind, Kwargs};
